@@ -1,0 +1,121 @@
+//! Exact discrete optimal transport between two equal-size, equal-weight point clouds.
+//!
+//! With equal weights 1/n the optimal plan is a permutation (Birkhoff), so the problem is a
+//! linear sum assignment, solved exactly by the shortest augmenting path method (crate `lsap`).
+
+use rayon::prelude::*;
+
+use crate::{CoreError, Points, Result};
+
+/// The optimal matching and its cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// `W2^2 = (1/n) sum_i |a_i - b_{matching[i]}|^2`.
+    pub cost: f64,
+    /// `matching[i]` is the index in `b` that `a_i` is sent to.
+    pub matching: Vec<usize>,
+}
+
+/// Exact squared-W2 optimal transport between `a` and `b` (n points each, weights 1/n).
+///
+/// # Errors
+/// [`CoreError::Shape`] when the sizes or dimensions differ or a cloud is empty;
+/// [`CoreError::Solver`] if the assignment solver fails.
+pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
+    if a.d() != b.d() {
+        return Err(CoreError::Shape(format!(
+            "`a` has dimension {}, `b` has {}",
+            a.d(),
+            b.d()
+        )));
+    }
+    if a.n() != b.n() {
+        return Err(CoreError::Shape(format!(
+            "exact OT needs equal sizes: `a` has {} points, `b` has {}",
+            a.n(),
+            b.n()
+        )));
+    }
+    let n = a.n();
+    let mut cost = vec![0.0; n * n];
+    cost.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
+        let x = a.point(i);
+        for (c, y) in row.iter_mut().zip(b.iter()) {
+            *c = x.iter().zip(y).map(|(u, v)| (u - v) * (u - v)).sum();
+        }
+    });
+    let (rows, cols) =
+        lsap::solve(n, n, &cost, false).map_err(|e| CoreError::Solver(format!("assignment: {e}")))?;
+    let mut matching = vec![0; n];
+    let mut total = 0.0;
+    for (i, j) in rows.into_iter().zip(cols) {
+        matching[i] = j;
+        total += cost[i * n + j];
+    }
+    Ok(Assignment {
+        cost: total / n as f64,
+        matching,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+    use crate::InitConfig;
+
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for p in permutations(n - 1) {
+            for k in 0..n {
+                let mut q = p.clone();
+                q.insert(k, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    /// Against brute force over all permutations, on random instances of size 1..=7.
+    #[test]
+    fn matches_brute_force() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for n in 1..=7 {
+            for d in [1, 2, 3] {
+                let init = InitConfig::UniformBox {
+                    lo: vec![0.0; d],
+                    hi: vec![1.0; d],
+                };
+                let a = init.sample(n, &mut rng).unwrap();
+                let b = init.sample(n, &mut rng).unwrap();
+                let ot = exact_ot(&a, &b).unwrap();
+                let brute = permutations(n)
+                    .iter()
+                    .map(|p| {
+                        (0..n)
+                            .map(|i| {
+                                a.point(i).iter().zip(b.point(p[i])).map(|(u, v)| (u - v).powi(2)).sum::<f64>()
+                            })
+                            .sum::<f64>()
+                            / n as f64
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                assert!((ot.cost - brute).abs() < 1e-12, "n={n} d={d}: {} vs {brute}", ot.cost);
+                let mut seen = ot.matching.clone();
+                seen.sort_unstable();
+                assert_eq!(seen, (0..n).collect::<Vec<_>>());
+            }
+        }
+        let one = Points::new(2, vec![0.0, 0.0]).unwrap();
+        assert!(exact_ot(&one, &a_pair()).is_err());
+    }
+
+    fn a_pair() -> Points {
+        Points::new(2, vec![0.0, 0.0, 1.0, 1.0]).unwrap()
+    }
+}

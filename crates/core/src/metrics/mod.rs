@@ -1,0 +1,16 @@
+//! Diagnostics of particle measures: KDE, KL and L1 on a grid, moments, MMD, W2 in 1-D and
+//! exact discrete optimal transport.
+
+mod divergence;
+mod emd;
+mod kde;
+mod mmd;
+mod moments;
+mod w2_1d;
+
+pub use divergence::{kl_on_grid, l1_on_grid};
+pub use emd::{Assignment, exact_ot};
+pub use kde::{Bandwidth, kde_on_grid};
+pub use mmd::mmd_gaussian;
+pub use moments::{covariance, mean};
+pub use w2_1d::w2_squared_1d;

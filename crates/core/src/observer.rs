@@ -1,0 +1,43 @@
+//! The observer that trainers report to. Trainers never print; a run folder writer, a test
+//! recorder or nothing at all listens.
+
+use crate::Points;
+
+/// Receives what a run produces, as it happens.
+pub trait Observer {
+    /// Named scalar values at a logged step.
+    fn scalars(&mut self, step: usize, t: f64, values: &[(String, f64)]);
+    /// Positions at a snapshot step (for figures and histograms).
+    fn snapshot(&mut self, _step: usize, _t: f64, _positions: &Points) {}
+    /// `done` of `total` steps are finished.
+    fn progress(&mut self, _done: usize, _total: usize) {}
+}
+
+/// An observer that keeps everything in memory (for tests and callers that plot themselves).
+#[derive(Debug, Default, Clone)]
+pub struct Recorder {
+    /// `(step, t, values)` per logged step.
+    pub rows: Vec<(usize, f64, Vec<(String, f64)>)>,
+    /// `(step, t, positions)` per snapshot.
+    pub snapshots: Vec<(usize, f64, Points)>,
+}
+
+impl Recorder {
+    /// The time series of one scalar.
+    pub fn series(&self, name: &str) -> Vec<(f64, f64)> {
+        self.rows
+            .iter()
+            .filter_map(|(_, t, v)| v.iter().find(|(k, _)| k == name).map(|(_, x)| (*t, *x)))
+            .collect()
+    }
+}
+
+impl Observer for Recorder {
+    fn scalars(&mut self, step: usize, t: f64, values: &[(String, f64)]) {
+        self.rows.push((step, t, values.to_vec()));
+    }
+
+    fn snapshot(&mut self, step: usize, t: f64, positions: &Points) {
+        self.snapshots.push((step, t, positions.clone()));
+    }
+}
