@@ -68,8 +68,11 @@ fn cpu_base() -> Device {
     Device::ndarray()
 }
 
+/// Without a CPU backend feature, burn's default device (which explains what to enable).
 #[cfg(not(any(feature = "flex", feature = "ndarray")))]
-compile_error!("meanfield-core needs a CPU backend: enable the `flex` or `ndarray` feature");
+fn cpu_base() -> Device {
+    Device::default()
+}
 
 #[cfg(feature = "wgpu")]
 fn wgpu_device() -> Result<Device> {

@@ -49,3 +49,4 @@ pub use init::InitConfig;
 pub use mollifier::{GaussianMollifier, Mollifier};
 pub use observer::{Observer, Recorder};
 pub use points::{Points, host_vec};
+pub use target::Target;

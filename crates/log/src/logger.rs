@@ -1,0 +1,209 @@
+//! [`RunLogger`]: the observer that writes a run folder as the run goes, then its figures.
+
+use std::collections::BTreeMap;
+
+use meanfield_core::{Grid, Observer, Points, Target, metrics::{Bandwidth, kde_on_grid}};
+
+use crate::plot::{DensityCurve, Figure, Heatmap, Series, histogram, line_plot, scatter_over_heatmap, snapshot_panels, trajectories_1d};
+use crate::{EventLog, MetricsCsv, Progress, Result, RunFolder};
+
+/// Scalars whose figure uses a log y axis.
+const LOG_SCALE: &[&str] = &["kl", "l1", "variance", "mmd"];
+
+/// Writes `metrics.csv`, TensorBoard events (scalars; histograms and a scatter image per
+/// snapshot) and keeps what the final figures need. Write errors are kept and reported by
+/// [`RunLogger::finish`], so a run never stops because a disk hiccup hid a figure.
+#[derive(Debug)]
+pub struct RunLogger {
+    folder: RunFolder,
+    events: EventLog,
+    csv: MetricsCsv,
+    progress: Progress,
+    series: BTreeMap<String, Vec<(f64, f64)>>,
+    snapshots: Vec<(f64, Points)>,
+    first_error: Option<crate::LogError>,
+}
+
+impl RunLogger {
+    /// Starts logging into `folder` (writes `config.toml` first).
+    ///
+    /// # Errors
+    /// I/O errors creating the files.
+    pub fn new(folder: RunFolder, name: &str, resolved_config: &str) -> Result<Self> {
+        folder.write_atomic("config.toml", resolved_config.as_bytes())?;
+        let csv = MetricsCsv::create(&folder.path("metrics.csv"))?;
+        Ok(Self {
+            events: EventLog::new(folder.dir()),
+            csv,
+            progress: Progress::new(name),
+            folder,
+            series: BTreeMap::new(),
+            snapshots: Vec::new(),
+            first_error: None,
+        })
+    }
+
+    /// The run folder.
+    pub fn folder(&self) -> &RunFolder {
+        &self.folder
+    }
+
+    /// The time series of a logged scalar.
+    pub fn series(&self, name: &str) -> &[(f64, f64)] {
+        self.series.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    fn keep_error(&mut self, r: Result<()>) {
+        if let Err(e) = r {
+            self.first_error.get_or_insert(e);
+        }
+    }
+
+    /// Draws the figures, flushes TensorBoard and returns the first write error, if any.
+    /// `target` adds its density to the heatmaps and 1-D curves.
+    ///
+    /// # Errors
+    /// The first I/O or plotting error of the run.
+    pub fn finish(mut self, target: Option<&dyn Target>) -> Result<Vec<String>> {
+        self.progress.finish();
+        let mut written = Vec::new();
+        for (name, points) in &self.series {
+            let log_y = LOG_SCALE.contains(&name.as_str());
+            let title = format!("{name} against time");
+            let figure = line_plot(&title, "t", name, &[Series::new(name.clone(), points.clone())], log_y)?;
+            let file = format!("{name}.png");
+            figure.save_png(&self.folder.path(&file))?;
+            written.push(file);
+        }
+        if let Some((_, last)) = self.snapshots.last() {
+            match last.d() {
+                1 => {
+                    let figure = self.trajectories(target)?;
+                    figure.save_png(&self.folder.path("trajectories.png"))?;
+                    written.push("trajectories.png".into());
+                }
+                2 => {
+                    let panels: Vec<(String, Heatmap, Vec<(f64, f64)>)> = self
+                        .snapshots
+                        .iter()
+                        .map(|(t, p)| Ok((format!("t = {t:.3}"), density_heatmap(p, target, 80)?, pairs(p))))
+                        .collect::<Result<_>>()?;
+                    let figure = snapshot_panels("particles over the density", &panels, 3)?;
+                    figure.save_png(&self.folder.path("snapshots.png"))?;
+                    let (_, heat, pts) = panels.last().expect("non-empty");
+                    let title = if target.is_some() { "final particles over the target" } else { "final particles over their KDE" };
+                    scatter_over_heatmap(title, heat, pts, (640, 600))?.save_png(&self.folder.path("particles.png"))?;
+                    written.extend(["snapshots.png".to_string(), "particles.png".to_string()]);
+                }
+                _ => {}
+            }
+            let centre = meanfield_core::metrics::mean(last, None);
+            let radii: Vec<f64> = last
+                .iter()
+                .map(|x| x.iter().zip(&centre).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+                .collect();
+            histogram("final distance to the centre of mass", "|x - mean|", &radii, 40)?
+                .save_png(&self.folder.path("radius_histogram.png"))?;
+            written.push("radius_histogram.png".into());
+        }
+        self.events.flush();
+        match self.first_error {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
+    }
+
+    fn trajectories(&self, target: Option<&dyn Target>) -> Result<Figure> {
+        let times: Vec<f64> = self.snapshots.iter().map(|(t, _)| *t).collect();
+        let n = self.snapshots[0].1.n();
+        let paths: Vec<Vec<f64>> = (0..n)
+            .map(|i| self.snapshots.iter().map(|(_, p)| p.point(i)[0]).collect())
+            .collect();
+        let mut curves = Vec::new();
+        for (t, p) in &self.snapshots {
+            let grid = padded_grid(p, target, 400)?;
+            let kde = kde_on_grid(p, None, &grid, Bandwidth::default().resolve(p)).map_err(core_err)?;
+            curves.push(DensityCurve {
+                name: format!("KDE t = {t:.3}"),
+                points: (0..grid.len()).map(|j| grid.axis_centre(0, j)).zip(kde).collect(),
+            });
+        }
+        if let Some(t) = target {
+            let grid = padded_grid(&self.snapshots[0].1, Some(t), 400)?;
+            let dens = t.density_on_grid(&grid);
+            curves.push(DensityCurve {
+                name: "target".into(),
+                points: (0..grid.len()).map(|j| grid.axis_centre(0, j)).zip(dens).collect(),
+            });
+        }
+        trajectories_1d("particle trajectories under KDE snapshots", &times, &paths, &curves)
+    }
+}
+
+fn core_err(e: meanfield_core::CoreError) -> crate::LogError {
+    crate::LogError::Plot {
+        name: "density".into(),
+        message: e.to_string(),
+    }
+}
+
+fn pairs(p: &Points) -> Vec<(f64, f64)> {
+    p.iter().map(|x| (x[0], x[1])).collect()
+}
+
+/// A grid around the particles (and the target's samples), padded by 15%.
+fn padded_grid(p: &Points, target: Option<&dyn Target>, cells: usize) -> Result<Grid> {
+    let mut all = p.as_slice().to_vec();
+    if let Some(t) = target {
+        use rand::SeedableRng;
+        all.extend_from_slice(t.sample(2000, &mut rand::rngs::StdRng::seed_from_u64(1)).as_slice());
+    }
+    let cloud = Points::new(p.d(), all).map_err(core_err)?;
+    let (lo, hi) = meanfield_core::flow::padded_box(&cloud, 0.15);
+    Grid::new(lo, hi, vec![cells; p.d()]).map_err(core_err)
+}
+
+/// The target's density, or the particles' KDE, on a grid around the particles.
+fn density_heatmap(p: &Points, target: Option<&dyn Target>, cells: usize) -> Result<Heatmap> {
+    let grid = padded_grid(p, target, cells)?;
+    let values = match target {
+        Some(t) => t.density_on_grid(&grid),
+        None => kde_on_grid(p, None, &grid, Bandwidth::default().resolve(p)).map_err(core_err)?,
+    };
+    Ok(Heatmap {
+        lo: [grid.lo()[0], grid.lo()[1]],
+        hi: [grid.hi()[0], grid.hi()[1]],
+        cells: [cells, cells],
+        values,
+    })
+}
+
+impl Observer for RunLogger {
+    fn scalars(&mut self, step: usize, t: f64, values: &[(String, f64)]) {
+        for (name, v) in values {
+            self.events.scalar(name, *v, step);
+            self.series.entry(name.clone()).or_default().push((t, *v));
+        }
+        let r = self.csv.row(step, t, values);
+        self.keep_error(r);
+    }
+
+    fn snapshot(&mut self, step: usize, t: f64, positions: &Points) {
+        for k in 0..positions.d() {
+            self.events.histogram(&format!("positions/x{k}"), &positions.column(k), step);
+        }
+        if positions.d() == 2 {
+            let image = density_heatmap(positions, None, 60)
+                .and_then(|h| scatter_over_heatmap(&format!("t = {t:.3}"), &h, &pairs(positions), (480, 440)));
+            match image {
+                Ok(f) => self.events.image("particles", &f.rgb, f.width as usize, f.height as usize, step),
+                Err(e) => self.keep_error(Err(e)),
+            }
+        }
+        self.snapshots.push((t, positions.clone()));
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        self.progress.update(done, total);
+    }
+}

@@ -1,0 +1,98 @@
+//! Metric-against-time plots, linear or log y axis.
+
+use plotters::prelude::*;
+use plotters::style::full_palette::{GREEN_700, ORANGE, PURPLE};
+
+use super::{Figure, plot_err, range};
+use crate::Result;
+
+/// One curve of a line plot.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend label.
+    pub name: String,
+    /// `(x, y)` points.
+    pub points: Vec<(f64, f64)>,
+    /// Draw dashed (for references and closed forms).
+    pub dashed: bool,
+}
+
+impl Series {
+    /// A solid curve.
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            name: name.into(),
+            points,
+            dashed: false,
+        }
+    }
+
+    /// A dashed reference curve.
+    pub fn reference(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            dashed: true,
+            ..Self::new(name, points)
+        }
+    }
+}
+
+/// Draws `series` against a shared x axis; `log_y` uses a log scale (non-positive values are
+/// dropped).
+///
+/// # Errors
+/// [`crate::LogError::Plot`].
+pub fn line_plot(title: &str, x_label: &str, y_label: &str, series: &[Series], log_y: bool) -> Result<Figure> {
+    let keep = |y: f64| y.is_finite() && (!log_y || y > 0.0);
+    let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let (mut y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1).filter(|y| keep(*y))));
+    let err = plot_err(title);
+    Figure::draw(title, (800, 520), |root| {
+        let mut builder = ChartBuilder::on(root);
+        builder
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(80);
+        let palette = [BLUE, RED, GREEN_700, ORANGE, PURPLE, BLACK];
+        macro_rules! draw_all {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .y_desc(y_label)
+                    .label_style(("sans-serif", 14))
+                    .draw()
+                    .map_err(&err)?;
+                for (i, s) in series.iter().enumerate() {
+                    let color = palette[i % palette.len()];
+                    let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| keep(p.1)).collect();
+                    let style = ShapeStyle::from(&color).stroke_width(2);
+                    if s.dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(pts, 8, 5, style))
+                            .map_err(&err)?
+                    } else {
+                        chart.draw_series(LineSeries::new(pts, style)).map_err(&err)?
+                    }
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 14))
+                    .draw()
+                    .map_err(&err)?;
+            }};
+        }
+        if log_y {
+            y0 = y0.max(y1 * 1e-12);
+            draw_all!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(&err)?);
+        } else {
+            draw_all!(builder.build_cartesian_2d(x0..x1, y0..y1).map_err(&err)?);
+        }
+        Ok(())
+    })
+}
