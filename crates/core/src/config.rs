@@ -190,15 +190,22 @@ impl RunConfig {
         let config: Self = if overrides.is_empty() {
             toml::from_str(text).map_err(|e| toml_error(text, &e))?
         } else {
-            let mut table: toml::Table =
-                text.parse().map_err(|e: toml::de::Error| toml_error(text, &e))?;
+            let mut table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| toml_error(text, &e))?;
             for (key, value) in overrides {
                 set_key(&mut table, key, value)?;
             }
             toml::Value::Table(table)
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    CoreError::config("--set", format!("after overrides: {}", e.message().trim().replace('\n', "; ")))
+                    CoreError::config(
+                        "--set",
+                        format!(
+                            "after overrides: {}",
+                            e.message().trim().replace('\n', "; ")
+                        ),
+                    )
                 })?
         };
         config.validate()?;
@@ -226,7 +233,9 @@ impl RunConfig {
                 format!("must be >= 2, found {}", self.particles.n),
             ));
         }
-        self.particles.init.validate("particles.init", self.particles.n)?;
+        self.particles
+            .init
+            .validate("particles.init", self.particles.n)?;
         if self.energy.kernel.is_none() && self.energy.drift.is_none() {
             return Err(CoreError::config(
                 "energy",
@@ -258,7 +267,10 @@ impl RunConfig {
         if flow.dt > flow.t_final {
             return Err(CoreError::config(
                 "flow.dt",
-                format!("must be <= flow.t_final = {}, found {}", flow.t_final, flow.dt),
+                format!(
+                    "must be <= flow.t_final = {}, found {}",
+                    flow.t_final, flow.dt
+                ),
             ));
         }
         if flow.log_every == 0 {
@@ -319,7 +331,10 @@ pub fn set_value(table: &mut toml::Table, key: &str, value: toml::Value) -> Resu
             .entry(part.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         node = entry.as_table_mut().ok_or_else(|| {
-            CoreError::config(key, format!("`{part}` is not a table, cannot set a key inside it"))
+            CoreError::config(
+                key,
+                format!("`{part}` is not a table, cannot set a key inside it"),
+            )
         })?;
     }
     node.insert(parts[parts.len() - 1].to_string(), value);
@@ -347,7 +362,10 @@ pub fn check_positive(key: &str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(CoreError::config(key, format!("must be finite and > 0, found {v}")))
+        Err(CoreError::config(
+            key,
+            format!("must be finite and > 0, found {v}"),
+        ))
     }
 }
 
@@ -419,7 +437,10 @@ t_final = 0.1
         let c = RunConfig::from_toml(GOOD, &set("flow.stepper.kind", "heun")).unwrap();
         assert_eq!(c.flow.stepper, StepperConfig::Heun);
         let err = RunConfig::from_toml(GOOD, &set("flow.dt", "-1")).unwrap_err();
-        assert_eq!(err.to_string(), "config key `flow.dt`: must be finite and > 0, found -1");
+        assert_eq!(
+            err.to_string(),
+            "config key `flow.dt`: must be finite and > 0, found -1"
+        );
     }
 
     #[test]
@@ -428,10 +449,19 @@ t_final = 0.1
             (GOOD.replace("n = 16", "n = 15"), "particles.init.kind"),
             (GOOD.replace("n = 16", "n = 1"), "particles.n"),
             (GOOD.replace("b = 2", "b = 5"), "energy.kernel.b"),
-            (GOOD.replace("t_final = 0.1", "t_final = nan"), "flow.t_final"),
+            (
+                GOOD.replace("t_final = 0.1", "t_final = nan"),
+                "flow.t_final",
+            ),
             (GOOD.replace("dt = 0.01\n", ""), "missing field `dt`"),
-            (GOOD.replace("dt = 0.01", "dt = 0.01\nstep = 3"), "unknown field `step`"),
-            (GOOD.replace("n = 16", "n = \"many\""), "line 4 `n = \"many\"`"),
+            (
+                GOOD.replace("dt = 0.01", "dt = 0.01\nstep = 3"),
+                "unknown field `step`",
+            ),
+            (
+                GOOD.replace("n = 16", "n = \"many\""),
+                "line 4 `n = \"many\"`",
+            ),
             (GOOD.replace("[flow]", "[flow"), "line"),
             (
                 format!("{GOOD}\n[target]\nkind = \"gaussian\"\nmean = [0]\nstd = [1]\n"),
@@ -440,7 +470,10 @@ t_final = 0.1
         ];
         for (text, expected) in cases {
             let err = RunConfig::from_toml(&text, &[]).unwrap_err().to_string();
-            assert!(err.contains(expected), "`{err}` should contain `{expected}`");
+            assert!(
+                err.contains(expected),
+                "`{err}` should contain `{expected}`"
+            );
             assert!(!err.contains('\n'), "one line: {err}");
         }
     }

@@ -142,7 +142,9 @@ impl InitConfig {
                 return Ok(points);
             }
         };
-        let d = self.dim().expect("non-CSV initialisers know their dimension");
+        let d = self
+            .dim()
+            .expect("non-CSV initialisers know their dimension");
         Points::new(d, data)
     }
 }

@@ -76,7 +76,10 @@ impl Points {
 
     /// Copies the points into an `[n, d]` tensor.
     pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(self.data.clone(), [self.n(), self.d]), device)
+        Tensor::from_data(
+            TensorData::new(self.data.clone(), [self.n(), self.d]),
+            device,
+        )
     }
 
     /// Reads an `[n, d]` tensor back to the host.
@@ -122,7 +125,9 @@ impl Points {
             }
             for (k, field) in record.iter().enumerate() {
                 let v: f64 = field.parse().map_err(|_| {
-                    file_err(format!("line {line}, field x{k}: `{field}` is not a number"))
+                    file_err(format!(
+                        "line {line}, field x{k}: `{field}` is not a number"
+                    ))
                 })?;
                 if !v.is_finite() {
                     return Err(file_err(format!(
@@ -189,8 +194,13 @@ mod tests {
             ("x0,x1\n", "no points"),
         ];
         for (text, expected) in cases {
-            let err = Points::read_csv(&write(&dir, text)).unwrap_err().to_string();
-            assert!(err.contains(expected), "`{err}` should contain `{expected}`");
+            let err = Points::read_csv(&write(&dir, text))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "`{err}` should contain `{expected}`"
+            );
             assert!(err.contains("p.csv"), "`{err}` should name the file");
         }
         let missing = Points::read_csv(&dir.path().join("missing.csv")).unwrap_err();

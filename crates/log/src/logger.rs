@@ -2,9 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use meanfield_core::{Grid, Observer, Points, Target, metrics::{Bandwidth, kde_on_grid}};
+use meanfield_core::{
+    Grid, Observer, Points, Target,
+    metrics::{Bandwidth, kde_on_grid},
+};
 
-use crate::plot::{DensityCurve, Figure, Heatmap, Series, histogram, line_plot, scatter_over_heatmap, snapshot_panels, trajectories_1d};
+use crate::plot::{
+    DensityCurve, Figure, Heatmap, Series, histogram, line_plot, scatter_over_heatmap,
+    snapshot_panels, trajectories_1d,
+};
 use crate::{EventLog, MetricsCsv, Progress, Result, RunFolder};
 
 /// Scalars whose figure uses a log y axis.
@@ -70,7 +76,13 @@ impl RunLogger {
         for (name, points) in &self.series {
             let log_y = LOG_SCALE.contains(&name.as_str());
             let title = format!("{name} against time");
-            let figure = line_plot(&title, "t", name, &[Series::new(name.clone(), points.clone())], log_y)?;
+            let figure = line_plot(
+                &title,
+                "t",
+                name,
+                &[Series::new(name.clone(), points.clone())],
+                log_y,
+            )?;
             let file = format!("{name}.png");
             figure.save_png(&self.folder.path(&file))?;
             written.push(file);
@@ -86,13 +98,24 @@ impl RunLogger {
                     let panels: Vec<(String, Heatmap, Vec<(f64, f64)>)> = self
                         .snapshots
                         .iter()
-                        .map(|(t, p)| Ok((format!("t = {t:.3}"), density_heatmap(p, target, 80)?, pairs(p))))
+                        .map(|(t, p)| {
+                            Ok((
+                                format!("t = {t:.3}"),
+                                density_heatmap(p, target, 80)?,
+                                pairs(p),
+                            ))
+                        })
                         .collect::<Result<_>>()?;
                     let figure = snapshot_panels("particles over the density", &panels, 3)?;
                     figure.save_png(&self.folder.path("snapshots.png"))?;
                     let (_, heat, pts) = panels.last().expect("non-empty");
-                    let title = if target.is_some() { "final particles over the target" } else { "final particles over their KDE" };
-                    scatter_over_heatmap(title, heat, pts, (640, 600))?.save_png(&self.folder.path("particles.png"))?;
+                    let title = if target.is_some() {
+                        "final particles over the target"
+                    } else {
+                        "final particles over their KDE"
+                    };
+                    scatter_over_heatmap(title, heat, pts, (640, 600))?
+                        .save_png(&self.folder.path("particles.png"))?;
                     written.extend(["snapshots.png".to_string(), "particles.png".to_string()]);
                 }
                 _ => {}
@@ -100,10 +123,21 @@ impl RunLogger {
             let centre = meanfield_core::metrics::mean(last, None);
             let radii: Vec<f64> = last
                 .iter()
-                .map(|x| x.iter().zip(&centre).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+                .map(|x| {
+                    x.iter()
+                        .zip(&centre)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                })
                 .collect();
-            histogram("final distance to the centre of mass", "|x - mean|", &radii, 40)?
-                .save_png(&self.folder.path("radius_histogram.png"))?;
+            histogram(
+                "final distance to the centre of mass",
+                "|x - mean|",
+                &radii,
+                40,
+            )?
+            .save_png(&self.folder.path("radius_histogram.png"))?;
             written.push("radius_histogram.png".into());
         }
         self.events.flush();
@@ -122,10 +156,14 @@ impl RunLogger {
         let mut curves = Vec::new();
         for (t, p) in &self.snapshots {
             let grid = padded_grid(p, target, 400)?;
-            let kde = kde_on_grid(p, None, &grid, Bandwidth::default().resolve(p)).map_err(core_err)?;
+            let kde =
+                kde_on_grid(p, None, &grid, Bandwidth::default().resolve(p)).map_err(core_err)?;
             curves.push(DensityCurve {
                 name: format!("KDE t = {t:.3}"),
-                points: (0..grid.len()).map(|j| grid.axis_centre(0, j)).zip(kde).collect(),
+                points: (0..grid.len())
+                    .map(|j| grid.axis_centre(0, j))
+                    .zip(kde)
+                    .collect(),
             });
         }
         if let Some(t) = target {
@@ -133,10 +171,18 @@ impl RunLogger {
             let dens = t.density_on_grid(&grid);
             curves.push(DensityCurve {
                 name: "target".into(),
-                points: (0..grid.len()).map(|j| grid.axis_centre(0, j)).zip(dens).collect(),
+                points: (0..grid.len())
+                    .map(|j| grid.axis_centre(0, j))
+                    .zip(dens)
+                    .collect(),
             });
         }
-        trajectories_1d("particle trajectories under KDE snapshots", &times, &paths, &curves)
+        trajectories_1d(
+            "particle trajectories under KDE snapshots",
+            &times,
+            &paths,
+            &curves,
+        )
     }
 }
 
@@ -156,7 +202,10 @@ fn padded_grid(p: &Points, target: Option<&dyn Target>, cells: usize) -> Result<
     let mut all = p.as_slice().to_vec();
     if let Some(t) = target {
         use rand::SeedableRng;
-        all.extend_from_slice(t.sample(2000, &mut rand::rngs::StdRng::seed_from_u64(1)).as_slice());
+        all.extend_from_slice(
+            t.sample(2000, &mut rand::rngs::StdRng::seed_from_u64(1))
+                .as_slice(),
+        );
     }
     let cloud = Points::new(p.d(), all).map_err(core_err)?;
     let (lo, hi) = meanfield_core::flow::padded_box(&cloud, 0.15);
@@ -190,13 +239,21 @@ impl Observer for RunLogger {
 
     fn snapshot(&mut self, step: usize, t: f64, positions: &Points) {
         for k in 0..positions.d() {
-            self.events.histogram(&format!("positions/x{k}"), &positions.column(k), step);
+            self.events
+                .histogram(&format!("positions/x{k}"), &positions.column(k), step);
         }
         if positions.d() == 2 {
-            let image = density_heatmap(positions, None, 60)
-                .and_then(|h| scatter_over_heatmap(&format!("t = {t:.3}"), &h, &pairs(positions), (480, 440)));
+            let image = density_heatmap(positions, None, 60).and_then(|h| {
+                scatter_over_heatmap(&format!("t = {t:.3}"), &h, &pairs(positions), (480, 440))
+            });
             match image {
-                Ok(f) => self.events.image("particles", &f.rgb, f.width as usize, f.height as usize, step),
+                Ok(f) => self.events.image(
+                    "particles",
+                    &f.rgb,
+                    f.width as usize,
+                    f.height as usize,
+                    step,
+                ),
                 Err(e) => self.keep_error(Err(e)),
             }
         }

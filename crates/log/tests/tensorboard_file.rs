@@ -8,7 +8,11 @@ fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -98,17 +102,24 @@ fn decode(bytes: &[u8]) -> Decoded {
         let event = fields(&record);
         let step = event
             .iter()
-            .find_map(|(n, f)| match (n, f) { (2, Field::Varint(s)) => Some(*s), _ => None })
+            .find_map(|(n, f)| match (n, f) {
+                (2, Field::Varint(s)) => Some(*s),
+                _ => None,
+            })
             .unwrap_or(0);
         for (n, f) in &event {
-            let (5, Field::Bytes(summary)) = (n, f) else { continue };
+            let (5, Field::Bytes(summary)) = (n, f) else {
+                continue;
+            };
             for (_, value) in fields(summary) {
                 let Field::Bytes(value) = value else { continue };
                 let mut tag = String::new();
                 for (k, f) in fields(value) {
                     match (k, f) {
                         (1, Field::Bytes(t)) => tag = String::from_utf8(t.to_vec()).unwrap(),
-                        (2, Field::Fixed32(v)) => d.scalars.push((tag.clone(), step, f32::from_bits(v))),
+                        (2, Field::Fixed32(v)) => {
+                            d.scalars.push((tag.clone(), step, f32::from_bits(v)))
+                        }
                         (4, Field::Bytes(img)) => {
                             let (mut h, mut w, mut png) = (0, 0, Vec::new());
                             for (k, f) in fields(img) {
@@ -126,10 +137,12 @@ fn decode(bytes: &[u8]) -> Decoded {
                             for (k, f) in fields(histo) {
                                 match (k, f) {
                                     (3, Field::Fixed64(v)) => num = f64::from_bits(v),
-                                    (7, Field::Bytes(packed)) => counts = packed
-                                        .chunks(8)
-                                        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-                                        .collect(),
+                                    (7, Field::Bytes(packed)) => {
+                                        counts = packed
+                                            .chunks(8)
+                                            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                                            .collect()
+                                    }
                                     _ => {}
                                 }
                             }
@@ -168,11 +181,21 @@ fn scalars_histograms_and_images_read_back() {
     let file = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("events.out.tfevents."))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("events.out.tfevents.")
+        })
         .expect("an event file");
     let d = decode(&std::fs::read(file).unwrap());
 
-    let energy: Vec<(u64, f32)> = d.scalars.iter().filter(|s| s.0 == "energy").map(|s| (s.1, s.2)).collect();
+    let energy: Vec<(u64, f32)> = d
+        .scalars
+        .iter()
+        .filter(|s| s.0 == "energy")
+        .map(|s| (s.1, s.2))
+        .collect();
     assert_eq!(energy.len(), 5);
     assert_eq!(energy[4], (4, 0.2));
     let (tag, num, counts) = &d.histograms[0];

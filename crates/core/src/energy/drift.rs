@@ -130,8 +130,14 @@ mod tests {
     #[test]
     fn neg_log_target_gradient_is_minus_the_score() {
         let text = "kind = 'mixture'\ncomponents = [{ weight = 1, mean = [0, 0], std = [0.5] }, { weight = 2, mean = [1, -1], std = [0.3, 0.6] }]";
-        let target: Arc<dyn Target> = toml::from_str::<TargetConfig>(text).unwrap().build("t").unwrap().into();
-        let drift = DriftConfig::NegLogTarget.build("d", Some(target.clone())).unwrap();
+        let target: Arc<dyn Target> = toml::from_str::<TargetConfig>(text)
+            .unwrap()
+            .build("t")
+            .unwrap()
+            .into();
+        let drift = DriftConfig::NegLogTarget
+            .build("d", Some(target.clone()))
+            .unwrap();
         let device = cpu_device();
         let pts = [[0.2, 0.1], [0.8, -0.7], [-1.0, 2.0]];
         let x = Tensor::<2>::from_data(TensorData::new(pts.concat(), [3, 2]), &device);

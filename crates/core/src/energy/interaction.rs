@@ -8,9 +8,9 @@ use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
 use super::Evaluation;
+use crate::Points;
 use crate::device::is_cpu;
 use crate::kernel::RadialKernel;
-use crate::Points;
 
 /// Pairwise interaction through a radial kernel.
 #[derive(Debug)]
@@ -57,7 +57,11 @@ impl Interaction {
         for start in (0..n).step_by(self.tile) {
             let rows = self.tile.min(n - start);
             let xi = x.clone().narrow(0, start, rows).autodiff().require_grad();
-            let mi = m.clone().narrow(0, start, rows).autodiff().unsqueeze_dim::<2>(1);
+            let mi = m
+                .clone()
+                .narrow(0, start, rows)
+                .autodiff()
+                .unsqueeze_dim::<2>(1);
             let diff = xi.clone().unsqueeze_dim::<3>(1) - others.clone();
             let r2 = diff.square().sum_dim(2).squeeze_dim::<2>(2);
             // Shift the diagonal away from r2 = 0 and mask it out: no self-interaction and
@@ -135,16 +139,28 @@ mod tests {
         for config in [
             KernelConfig::Granular,
             KernelConfig::Swarming { a: 4.0, b: 2.0 },
-            KernelConfig::Gaussian { sigma: 0.4, strength: 0.8 },
-            KernelConfig::Chemotaxis { chi: 1.0, eps: 0.05 },
+            KernelConfig::Gaussian {
+                sigma: 0.4,
+                strength: 0.8,
+            },
+            KernelConfig::Chemotaxis {
+                chi: 1.0,
+                eps: 0.05,
+            },
         ] {
             let inter = Interaction::new(config.build(), 8, Evaluation::Tensor);
             let (e1, g1) = inter.tensor(&x, &m);
             let (e2, g2) = inter.fused(&x, &m);
-            assert!((e1 - e2).abs() < 1e-10 * (1.0 + e1.abs()), "{config:?}: {e1} vs {e2}");
+            assert!(
+                (e1 - e2).abs() < 1e-10 * (1.0 + e1.abs()),
+                "{config:?}: {e1} vs {e2}"
+            );
             let (g1, g2) = (Points::from_tensor(&g1), Points::from_tensor(&g2));
             for (a, b) in g1.as_slice().iter().zip(g2.as_slice()) {
-                assert!((a - b).abs() < 1e-6 * (1.0 + a.abs()), "{config:?}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() < 1e-6 * (1.0 + a.abs()),
+                    "{config:?}: {a} vs {b}"
+                );
             }
         }
     }
@@ -173,9 +189,17 @@ mod tests {
             let mut minus = plus.clone();
             plus[idx] += h;
             minus[idx] -= h;
-            let e = |v: Vec<f64>| inter.tensor(&Points::new(2, v).unwrap().to_tensor(&device), &m).0;
+            let e = |v: Vec<f64>| {
+                inter
+                    .tensor(&Points::new(2, v).unwrap().to_tensor(&device), &m)
+                    .0
+            };
             let fd = (e(plus) - e(minus)) / (2.0 * h);
-            assert!((fd - g.as_slice()[idx]).abs() < 1e-7, "{fd} vs {}", g.as_slice()[idx]);
+            assert!(
+                (fd - g.as_slice()[idx]).abs() < 1e-7,
+                "{fd} vs {}",
+                g.as_slice()[idx]
+            );
         }
     }
 }

@@ -6,7 +6,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::config::MetricsConfig;
-use crate::metrics::{Bandwidth, covariance, kde_on_grid, kl_on_grid, l1_on_grid, mean, mmd_gaussian};
+use crate::metrics::{
+    Bandwidth, covariance, kde_on_grid, kl_on_grid, l1_on_grid, mean, mmd_gaussian,
+};
 use crate::target::Target;
 use crate::{Grid, Points, Result};
 
@@ -25,7 +27,11 @@ impl Diagnostics {
     ///
     /// # Errors
     /// Grid errors for a bad configured box.
-    pub fn new(config: &MetricsConfig, target: Option<Arc<dyn Target>>, x0: &Points) -> Result<Self> {
+    pub fn new(
+        config: &MetricsConfig,
+        target: Option<Arc<dyn Target>>,
+        x0: &Points,
+    ) -> Result<Self> {
         let d = x0.d();
         let grid = match &target {
             Some(t) if d <= 2 => {
@@ -56,18 +62,31 @@ impl Diagnostics {
         let d = positions.d();
         let m = mean(positions, None);
         let cov = covariance(positions, None);
-        let mut out: Vec<(String, f64)> = m.iter().enumerate().map(|(k, v)| (format!("mean_x{k}"), *v)).collect();
+        let mut out: Vec<(String, f64)> = m
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (format!("mean_x{k}"), *v))
+            .collect();
         out.push(("variance".into(), (0..d).map(|k| cov[k * d + k]).sum()));
         let radii: Vec<f64> = positions
             .iter()
-            .map(|x| x.iter().zip(&m).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+            .map(|x| {
+                x.iter()
+                    .zip(&m)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
             .collect();
         let n = radii.len() as f64;
         let r_mean = radii.iter().sum::<f64>() / n;
         let r_std = (radii.iter().map(|r| (r - r_mean).powi(2)).sum::<f64>() / n).sqrt();
         out.push(("radius_mean".into(), r_mean));
         out.push(("radius_std".into(), r_std));
-        out.push(("radius_max".into(), radii.iter().cloned().fold(0.0, f64::max)));
+        out.push((
+            "radius_max".into(),
+            radii.iter().cloned().fold(0.0, f64::max),
+        ));
         if let Some((grid, density)) = &self.grid {
             let kde = kde_on_grid(positions, None, grid, self.bandwidth.resolve(positions))?;
             out.push(("kl".into(), kl_on_grid(&kde, density, grid)?));
@@ -83,8 +102,12 @@ impl Diagnostics {
     pub fn final_only(&self, positions: &Points, seed: u64) -> Result<Vec<(String, f64)>> {
         match &self.target {
             Some(t) => {
-                let reference = t.sample(self.mmd_samples, &mut StdRng::seed_from_u64(seed ^ 0x5eed));
-                Ok(vec![("mmd".into(), mmd_gaussian(positions, &reference, self.mmd_bandwidth)?)])
+                let reference =
+                    t.sample(self.mmd_samples, &mut StdRng::seed_from_u64(seed ^ 0x5eed));
+                Ok(vec![(
+                    "mmd".into(),
+                    mmd_gaussian(positions, &reference, self.mmd_bandwidth)?,
+                )])
             }
             None => Ok(vec![]),
         }

@@ -107,7 +107,10 @@ impl ParticleFlow {
     }
 
     fn mass_tensor(&self) -> Tensor<1> {
-        Tensor::from_data(TensorData::new(self.masses.clone(), [self.masses.len()]), &self.device)
+        Tensor::from_data(
+            TensorData::new(self.masses.clone(), [self.masses.len()]),
+            &self.device,
+        )
     }
 
     /// Integrates the flow to `flow.t_final`, reporting to `observer`.
@@ -133,7 +136,11 @@ impl ParticleFlow {
         let mut t = 0.0;
         let mut done = 0;
         let mut stopped = None;
-        let report = |step: usize, t: f64, positions: &Points, observer: &mut dyn Observer| -> Result<Vec<(String, f64)>> {
+        let report = |step: usize,
+                      t: f64,
+                      positions: &Points,
+                      observer: &mut dyn Observer|
+         -> Result<Vec<(String, f64)>> {
             let energy = self.energy_of(positions)?;
             let mut values = vec![("energy".to_string(), energy)];
             values.extend(diagnostics.evaluate(positions)?);
@@ -144,7 +151,8 @@ impl ParticleFlow {
             Ok(values)
         };
         let mut metrics = report(0, 0.0, &self.x0, observer)?;
-        let mut velocity = |s: &Tensor<2>| -> Result<Tensor<2>> { Ok(self.energy.velocity(s, &m)?.1) };
+        let mut velocity =
+            |s: &Tensor<2>| -> Result<Tensor<2>> { Ok(self.energy.velocity(s, &m)?.1) };
         for step in 1..=steps {
             let next = match stepper.advance(x.clone(), dt, &mut velocity) {
                 Ok(next) => next,

@@ -20,8 +20,20 @@ use super::RadialKernel;
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 const SERIES_TERMS: i32 = 18;
 /// Abramowitz & Stegun 5.1.56: `x e^x E1(x) = P(x) / Q(x)` for `x >= 1`.
-const P: [f64; 5] = [1.0, 8.573_328_740_1, 18.059_016_973, 8.634_760_892_5, 0.267_773_734_3];
-const Q: [f64; 5] = [1.0, 9.573_322_345_4, 25.632_956_148_6, 21.099_653_082_7, 3.958_496_922_8];
+const P: [f64; 5] = [
+    1.0,
+    8.573_328_740_1,
+    18.059_016_973,
+    8.634_760_892_5,
+    0.267_773_734_3,
+];
+const Q: [f64; 5] = [
+    1.0,
+    9.573_322_345_4,
+    25.632_956_148_6,
+    21.099_653_082_7,
+    3.958_496_922_8,
+];
 
 /// Keller-Segel attraction `(chi / 2 pi) log|x|` mollified at width `eps` (d = 2).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,8 +94,8 @@ impl RadialKernel for Chemotaxis {
         // u >= 1: log r2 + e^-u / u * P(u) / Q(u).
         let ul = u.clamp_min(1.0);
         let rl = r2.clamp_min(4.0 * self.eps * self.eps);
-        let e1 = (ul.clone().neg().exp() / ul.clone()) * horner_tensor(&P, &ul)
-            / horner_tensor(&Q, &ul);
+        let e1 =
+            (ul.clone().neg().exp() / ul.clone()) * horner_tensor(&P, &ul) / horner_tensor(&Q, &ul);
         let far = rl.log() + e1;
         far.mask_where(near_mask, near).mul_scalar(self.scale())
     }
@@ -132,7 +144,10 @@ mod tests {
             }
             let quadrature = chi / (2.0 * PI) * sum * hr * ht;
             let (closed, _) = kernel.value_and_slope(r * r);
-            assert!((quadrature - closed).abs() < 2e-5, "r={r}: {quadrature} vs {closed}");
+            assert!(
+                (quadrature - closed).abs() < 2e-5,
+                "r={r}: {quadrature} vs {closed}"
+            );
         }
     }
 

@@ -78,7 +78,10 @@ impl KernelConfig {
             Self::Gaussian { sigma, strength } => {
                 check_positive(&format!("{key}.sigma"), *sigma)?;
                 if !strength.is_finite() {
-                    return Err(CoreError::config(format!("{key}.strength"), "must be finite"));
+                    return Err(CoreError::config(
+                        format!("{key}.strength"),
+                        "must be finite",
+                    ));
                 }
                 Ok(())
             }
@@ -122,7 +125,10 @@ mod tests {
             KernelConfig::Granular,
             KernelConfig::Swarming { a: 4.0, b: 2.0 },
             KernelConfig::Swarming { a: 3.0, b: 1.5 },
-            KernelConfig::Gaussian { sigma: 0.7, strength: -1.3 },
+            KernelConfig::Gaussian {
+                sigma: 0.7,
+                strength: -1.3,
+            },
             KernelConfig::Chemotaxis { chi: 1.0, eps: 0.1 },
         ];
         let r2: Vec<f64> = (0..60).map(|i| 1e-6 * 1.3f64.powi(i)).collect();
@@ -137,8 +143,16 @@ mod tests {
             let value = crate::host_vec(value);
             for (i, r) in r2.iter().enumerate() {
                 let (k, s) = kernel.value_and_slope(*r);
-                assert!((value[i] - k).abs() <= 1e-9 * (1.0 + k.abs()), "{config:?} r2={r}: {} vs {k}", value[i]);
-                assert!((slope[i] - s).abs() <= 1e-6 * (1.0 + s.abs()), "{config:?} r2={r}: {} vs {s}", slope[i]);
+                assert!(
+                    (value[i] - k).abs() <= 1e-9 * (1.0 + k.abs()),
+                    "{config:?} r2={r}: {} vs {k}",
+                    value[i]
+                );
+                assert!(
+                    (slope[i] - s).abs() <= 1e-6 * (1.0 + s.abs()),
+                    "{config:?} r2={r}: {} vs {s}",
+                    slope[i]
+                );
             }
         }
     }

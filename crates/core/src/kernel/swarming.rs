@@ -22,7 +22,10 @@ impl Swarming {
 
 impl RadialKernel for Swarming {
     fn value(&self, r2: Tensor<2>) -> Tensor<2> {
-        let attract = r2.clone().powf_scalar(self.a / 2.0).mul_scalar(1.0 / self.a);
+        let attract = r2
+            .clone()
+            .powf_scalar(self.a / 2.0)
+            .mul_scalar(1.0 / self.a);
         let repel = r2.powf_scalar(self.b / 2.0).mul_scalar(1.0 / self.b);
         attract - repel
     }

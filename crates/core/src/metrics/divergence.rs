@@ -24,12 +24,19 @@ pub fn kl_on_grid(p: &[f64], q: &[f64], grid: &Grid) -> Result<f64> {
     check(p, q, grid)?;
     let dv = grid.cell_volume();
     let on_support = |f: &dyn Fn(f64, f64) -> f64| -> f64 {
-        p.iter().zip(q).filter(|(_, q)| **q > 0.0).map(|(p, q)| f(*p, *q)).sum::<f64>() * dv
+        p.iter()
+            .zip(q)
+            .filter(|(_, q)| **q > 0.0)
+            .map(|(p, q)| f(*p, *q))
+            .sum::<f64>()
+            * dv
     };
     let p_mass = on_support(&|p, _| p);
     let q_mass = on_support(&|_, q| q);
     if p_mass <= 0.0 {
-        return Err(CoreError::NonFinite("KL: no mass on the target's support".into()));
+        return Err(CoreError::NonFinite(
+            "KL: no mass on the target's support".into(),
+        ));
     }
     Ok(on_support(&|p, q| {
         let (p, q) = (p / p_mass, q / q_mass);

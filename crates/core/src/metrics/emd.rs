@@ -44,8 +44,8 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
             *c = x.iter().zip(y).map(|(u, v)| (u - v) * (u - v)).sum();
         }
     });
-    let (rows, cols) =
-        lsap::solve(n, n, &cost, false).map_err(|e| CoreError::Solver(format!("assignment: {e}")))?;
+    let (rows, cols) = lsap::solve(n, n, &cost, false)
+        .map_err(|e| CoreError::Solver(format!("assignment: {e}")))?;
     let mut matching = vec![0; n];
     let mut total = 0.0;
     for (i, j) in rows.into_iter().zip(cols) {
@@ -99,13 +99,21 @@ mod tests {
                     .map(|p| {
                         (0..n)
                             .map(|i| {
-                                a.point(i).iter().zip(b.point(p[i])).map(|(u, v)| (u - v).powi(2)).sum::<f64>()
+                                a.point(i)
+                                    .iter()
+                                    .zip(b.point(p[i]))
+                                    .map(|(u, v)| (u - v).powi(2))
+                                    .sum::<f64>()
                             })
                             .sum::<f64>()
                             / n as f64
                     })
                     .fold(f64::INFINITY, f64::min);
-                assert!((ot.cost - brute).abs() < 1e-12, "n={n} d={d}: {} vs {brute}", ot.cost);
+                assert!(
+                    (ot.cost - brute).abs() < 1e-12,
+                    "n={n} d={d}: {} vs {brute}",
+                    ot.cost
+                );
                 let mut seen = ot.matching.clone();
                 seen.sort_unstable();
                 assert_eq!(seen, (0..n).collect::<Vec<_>>());

@@ -71,7 +71,12 @@ impl Bandwidth {
 ///
 /// # Errors
 /// [`CoreError::Shape`] when dimensions or weight counts disagree.
-pub fn kde_on_grid(points: &Points, weights: Option<&[f64]>, grid: &Grid, h: f64) -> Result<Vec<f64>> {
+pub fn kde_on_grid(
+    points: &Points,
+    weights: Option<&[f64]>,
+    grid: &Grid,
+    h: f64,
+) -> Result<Vec<f64>> {
     if grid.d() != points.d() {
         return Err(CoreError::Shape(format!(
             "grid has dimension {}, points have {}",
@@ -121,7 +126,10 @@ mod tests {
         let points = target.sample(20_000, &mut rng);
         let grid = Grid::new(vec![-2.0, -2.0], vec![2.5, 1.5], vec![60, 60]).unwrap();
         let h = Bandwidth::default().resolve(&points);
-        assert!((h - 0.96 * 20_000f64.powf(-1.0 / 6.0) * 0.4).abs() < 0.01, "{h}");
+        assert!(
+            (h - 0.96 * 20_000f64.powf(-1.0 / 6.0) * 0.4).abs() < 0.01,
+            "{h}"
+        );
         let kde = kde_on_grid(&points, None, &grid, h).unwrap();
         let l1: f64 = kde
             .iter()

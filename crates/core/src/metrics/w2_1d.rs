@@ -60,7 +60,11 @@ mod tests {
         let x = [0.3, -1.0, 2.0, 0.7, 0.1];
         let y = [1.5, 0.2, -0.4, 0.9, 3.0];
         let w2 = w2_squared_1d(&x, None, &y, None).unwrap();
-        let ot = exact_ot(&Points::new(1, x.to_vec()).unwrap(), &Points::new(1, y.to_vec()).unwrap()).unwrap();
+        let ot = exact_ot(
+            &Points::new(1, x.to_vec()).unwrap(),
+            &Points::new(1, y.to_vec()).unwrap(),
+        )
+        .unwrap();
         assert!((w2 - ot.cost).abs() < 1e-12, "{w2} vs {}", ot.cost);
         // A translation by 2 costs exactly 4, whatever the weights.
         let shifted: Vec<f64> = x.iter().map(|v| v + 2.0).collect();

@@ -70,6 +70,9 @@ mod tests {
             * h
             * h;
         let closed = GaussianMollifier::new(2f64.sqrt() * eps).value(a[0] * a[0] + a[1] * a[1], 2);
-        assert!((conv - closed).abs() < 1e-9 * closed.max(1.0), "{conv} vs {closed}");
+        assert!(
+            (conv - closed).abs() < 1e-9 * closed.max(1.0),
+            "{conv} vs {closed}"
+        );
     }
 }

@@ -13,11 +13,37 @@ pub static DOPRI5: ButcherTableau = ButcherTableau {
         &[1.0 / 5.0],
         &[3.0 / 40.0, 9.0 / 40.0],
         &[44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0],
-        &[19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0],
-        &[9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0],
-        &[35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
+        &[
+            19372.0 / 6561.0,
+            -25360.0 / 2187.0,
+            64448.0 / 6561.0,
+            -212.0 / 729.0,
+        ],
+        &[
+            9017.0 / 3168.0,
+            -355.0 / 33.0,
+            46732.0 / 5247.0,
+            49.0 / 176.0,
+            -5103.0 / 18656.0,
+        ],
+        &[
+            35.0 / 384.0,
+            0.0,
+            500.0 / 1113.0,
+            125.0 / 192.0,
+            -2187.0 / 6784.0,
+            11.0 / 84.0,
+        ],
     ],
-    b: &[35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0, 0.0],
+    b: &[
+        35.0 / 384.0,
+        0.0,
+        500.0 / 1113.0,
+        125.0 / 192.0,
+        -2187.0 / 6784.0,
+        11.0 / 84.0,
+        0.0,
+    ],
     error: Some(&[
         71.0 / 57600.0,
         0.0,
@@ -62,7 +88,12 @@ impl DormandPrince {
     ///
     /// # Errors
     /// [`CoreError::Solver`] when `max_steps` is reached or the step size underflows.
-    pub fn advance(&mut self, mut x: Tensor<2>, dt: f64, v: &mut Velocity<'_>) -> Result<Tensor<2>> {
+    pub fn advance(
+        &mut self,
+        mut x: Tensor<2>,
+        dt: f64,
+        v: &mut Velocity<'_>,
+    ) -> Result<Tensor<2>> {
         let mut t = 0.0;
         let mut h = self.h.unwrap_or(dt).min(self.max_step).min(dt);
         while t < dt {
@@ -76,12 +107,25 @@ impl DormandPrince {
             let h_try = if last { dt - t } else { h };
             let (next, err) = DOPRI5.step(x.clone(), h_try, v)?;
             self.steps += 1;
-            let scale = x.clone().abs().max_pair(next.clone().abs()).mul_scalar(self.rtol).add_scalar(self.atol);
-            let ratio = (err.expect("embedded pair").abs() / scale).max().into_scalar::<f64>();
+            let scale = x
+                .clone()
+                .abs()
+                .max_pair(next.clone().abs())
+                .mul_scalar(self.rtol)
+                .add_scalar(self.atol);
+            let ratio = (err.expect("embedded pair").abs() / scale)
+                .max()
+                .into_scalar::<f64>();
             if !ratio.is_finite() {
-                return Err(CoreError::NonFinite("dopri5 error estimate is not finite".into()));
+                return Err(CoreError::NonFinite(
+                    "dopri5 error estimate is not finite".into(),
+                ));
             }
-            let factor = if ratio == 0.0 { 5.0 } else { (0.9 * ratio.powf(-0.2)).clamp(0.2, 5.0) };
+            let factor = if ratio == 0.0 {
+                5.0
+            } else {
+                (0.9 * ratio.powf(-0.2)).clamp(0.2, 5.0)
+            };
             if ratio <= 1.0 {
                 x = next;
                 t += h_try;
@@ -91,7 +135,9 @@ impl DormandPrince {
             } else {
                 h = h_try * factor;
                 if h < 1e-14 * dt.max(1.0) {
-                    return Err(CoreError::Solver(format!("dopri5 step size underflow at t = {t}")));
+                    return Err(CoreError::Solver(format!(
+                        "dopri5 step size underflow at t = {t}"
+                    )));
                 }
             }
         }

@@ -78,7 +78,10 @@ impl StepperConfig {
                 return Err(CoreError::config(format!("{key}.max_step"), "must be > 0"));
             }
             if *max_steps == 0 {
-                return Err(CoreError::config(format!("{key}.max_steps"), "must be >= 1"));
+                return Err(CoreError::config(
+                    format!("{key}.max_steps"),
+                    "must be >= 1",
+                ));
             }
         }
         Ok(())
@@ -164,7 +167,10 @@ mod tests {
             let e1 = rotation_error(&mut config.build(), 20);
             let e2 = rotation_error(&mut config.build(), 40);
             let observed = (e1 / e2).log2();
-            assert!((observed - order).abs() < 0.15, "{config:?}: order {observed}");
+            assert!(
+                (observed - order).abs() < 0.15,
+                "{config:?}: order {observed}"
+            );
         }
     }
 
@@ -191,7 +197,9 @@ mod tests {
         .build();
         let device = cpu_device();
         let x = Tensor::<2>::ones([1, 1], &device);
-        let err = capped.advance(x, 10.0, &mut |s: &Tensor<2>| Ok(s.clone())).unwrap_err();
+        let err = capped
+            .advance(x, 10.0, &mut |s: &Tensor<2>| Ok(s.clone()))
+            .unwrap_err();
         assert!(err.to_string().contains("max_steps"), "{err}");
     }
 }

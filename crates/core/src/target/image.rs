@@ -11,7 +11,12 @@ use crate::{CoreError, Grid, Result};
 ///
 /// # Errors
 /// [`CoreError::File`] for an unreadable or all-zero image.
-pub fn image_density(path: &Path, lo: &[f64], hi: &[f64], invert: bool) -> Result<PiecewiseConstant> {
+pub fn image_density(
+    path: &Path,
+    lo: &[f64],
+    hi: &[f64],
+    invert: bool,
+) -> Result<PiecewiseConstant> {
     let img = image::open(path)
         .map_err(|e| CoreError::file(path, format!("cannot read PNG: {e}")))?
         .to_luma8();

@@ -120,9 +120,7 @@ impl TargetConfig {
                 check_box(key, lo, hi)?;
                 Box::new(UniformBox::new(lo.clone(), hi.clone()))
             }
-            Self::Gaussian { mean, std } => {
-                Box::new(gaussian_from(key, mean, std)?)
-            }
+            Self::Gaussian { mean, std } => Box::new(gaussian_from(key, mean, std)?),
             Self::Mixture { components } => {
                 if components.is_empty() {
                     return Err(CoreError::config(
@@ -154,7 +152,11 @@ impl TargetConfig {
                 check_box(key, lo, hi)?;
                 let grid = Grid::new(lo.clone(), hi.clone(), cells.clone())
                     .map_err(|e| CoreError::config(format!("{key}.cells"), e.to_string()))?;
-                Box::new(PiecewiseConstant::new(grid, values.clone(), &format!("{key}.values"))?)
+                Box::new(PiecewiseConstant::new(
+                    grid,
+                    values.clone(),
+                    &format!("{key}.values"),
+                )?)
             }
             Self::Image {
                 path,
@@ -209,11 +211,17 @@ mod tests {
             "kind = 'gaussian'\nmean = [0.5, 0.5]\nstd = [0.3, 0.2]",
             "kind = 'mixture'\ncomponents = [{ weight = 1, mean = [0, 0], std = [0.3] }, { weight = 3, mean = [1, 1], std = [0.2, 0.4] }]",
             "kind = 'piecewise'\nlo = [0, 0]\nhi = [1, 2]\ncells = [2, 2]\nvalues = [1, 0, 2, 5]",
-            &format!("kind = 'image'\npath = '{}'\nlo = [0, 0]\nhi = [2, 1.5]", png.display()),
+            &format!(
+                "kind = 'image'\npath = '{}'\nlo = [0, 0]\nhi = [2, 1.5]",
+                png.display()
+            ),
         ];
         let grid = Grid::new(vec![-2.0, -2.0], vec![3.0, 3.5], vec![500, 550]).unwrap();
         for text in configs {
-            let target = toml::from_str::<TargetConfig>(text).unwrap().build("target").unwrap();
+            let target = toml::from_str::<TargetConfig>(text)
+                .unwrap()
+                .build("target")
+                .unwrap();
             let mass: f64 = target.density_on_grid(&grid).iter().sum::<f64>() * grid.cell_volume();
             assert!((mass - 1.0).abs() < 2e-3, "{text}: mass {mass}");
             // Samples land where the density is positive.
@@ -226,13 +234,25 @@ mod tests {
     #[test]
     fn bad_targets_name_the_key() {
         let cases = [
-            ("kind = 'gaussian'\nmean = [0, 0]\nstd = [0.0]", "target.std"),
+            (
+                "kind = 'gaussian'\nmean = [0, 0]\nstd = [0.0]",
+                "target.std",
+            ),
             ("kind = 'uniform_box'\nlo = [0]\nhi = [0]", "target"),
-            ("kind = 'piecewise'\nlo = [0]\nhi = [1]\ncells = [2]\nvalues = [0, 0]", "target.values"),
-            ("kind = 'image'\npath = 'nope.png'\nlo = [0, 0]\nhi = [1, 1]", "nope.png"),
+            (
+                "kind = 'piecewise'\nlo = [0]\nhi = [1]\ncells = [2]\nvalues = [0, 0]",
+                "target.values",
+            ),
+            (
+                "kind = 'image'\npath = 'nope.png'\nlo = [0, 0]\nhi = [1, 1]",
+                "nope.png",
+            ),
         ];
         for (text, key) in cases {
-            let err = toml::from_str::<TargetConfig>(text).unwrap().build("target").unwrap_err();
+            let err = toml::from_str::<TargetConfig>(text)
+                .unwrap()
+                .build("target")
+                .unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
     }

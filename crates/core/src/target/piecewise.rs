@@ -23,7 +23,11 @@ impl PiecewiseConstant {
         if values.len() != grid.len() {
             return Err(CoreError::config(
                 key,
-                format!("has {} values, the grid has {} cells", values.len(), grid.len()),
+                format!(
+                    "has {} values, the grid has {} cells",
+                    values.len(),
+                    grid.len()
+                ),
             ));
         }
         if let Some(v) = values.iter().find(|v| !v.is_finite() || **v < 0.0) {

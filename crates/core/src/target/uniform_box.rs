@@ -20,7 +20,12 @@ impl UniformBox {
 
     /// The constant value of the density inside the box.
     pub fn height(&self) -> f64 {
-        1.0 / self.lo.iter().zip(&self.hi).map(|(a, b)| b - a).product::<f64>()
+        1.0 / self
+            .lo
+            .iter()
+            .zip(&self.hi)
+            .map(|(a, b)| b - a)
+            .product::<f64>()
     }
 }
 

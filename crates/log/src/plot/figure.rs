@@ -46,7 +46,13 @@ impl Figure {
     /// # Errors
     /// [`LogError::Io`] when the file cannot be written.
     pub fn save_png(&self, path: &Path) -> Result<()> {
-        image::save_buffer(path, &self.rgb, self.width, self.height, image::ExtendedColorType::Rgb8)
-            .map_err(|e| LogError::io(path, std::io::Error::other(e)))
+        image::save_buffer(
+            path,
+            &self.rgb,
+            self.width,
+            self.height,
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| LogError::io(path, std::io::Error::other(e)))
     }
 }

@@ -15,7 +15,11 @@ pub fn histogram(title: &str, x_label: &str, values: &[f64], bins: usize) -> Res
     Figure::draw(title, (700, 480), |root| {
         let Some(h) = h else { return Ok(()) };
         let width = (h.max - h.min).max(1e-12) / bins as f64;
-        let heights: Vec<f64> = h.bucket_counts.iter().map(|c| c / (h.num * width)).collect();
+        let heights: Vec<f64> = h
+            .bucket_counts
+            .iter()
+            .map(|c| c / (h.num * width))
+            .collect();
         let top = heights.iter().copied().fold(0.0, f64::max) * 1.1;
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 22))

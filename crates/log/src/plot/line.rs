@@ -41,10 +41,20 @@ impl Series {
 ///
 /// # Errors
 /// [`crate::LogError::Plot`].
-pub fn line_plot(title: &str, x_label: &str, y_label: &str, series: &[Series], log_y: bool) -> Result<Figure> {
+pub fn line_plot(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_y: bool,
+) -> Result<Figure> {
     let keep = |y: f64| y.is_finite() && (!log_y || y > 0.0);
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-    let (mut y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1).filter(|y| keep(*y))));
+    let (mut y0, y1) = range(
+        series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1).filter(|y| keep(*y))),
+    );
     let err = plot_err(title);
     Figure::draw(title, (800, 520), |root| {
         let mut builder = ChartBuilder::on(root);
@@ -66,17 +76,22 @@ pub fn line_plot(title: &str, x_label: &str, y_label: &str, series: &[Series], l
                     .map_err(&err)?;
                 for (i, s) in series.iter().enumerate() {
                     let color = palette[i % palette.len()];
-                    let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| keep(p.1)).collect();
+                    let pts: Vec<(f64, f64)> =
+                        s.points.iter().copied().filter(|p| keep(p.1)).collect();
                     let style = ShapeStyle::from(&color).stroke_width(2);
                     if s.dashed {
                         chart
                             .draw_series(DashedLineSeries::new(pts, 8, 5, style))
                             .map_err(&err)?
                     } else {
-                        chart.draw_series(LineSeries::new(pts, style)).map_err(&err)?
+                        chart
+                            .draw_series(LineSeries::new(pts, style))
+                            .map_err(&err)?
                     }
                     .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
                 }
                 chart
                     .configure_series_labels()
@@ -89,7 +104,11 @@ pub fn line_plot(title: &str, x_label: &str, y_label: &str, series: &[Series], l
         }
         if log_y {
             y0 = y0.max(y1 * 1e-12);
-            draw_all!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(&err)?);
+            draw_all!(
+                builder
+                    .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+                    .map_err(&err)?
+            );
         } else {
             draw_all!(builder.build_cartesian_2d(x0..x1, y0..y1).map_err(&err)?);
         }

@@ -42,7 +42,12 @@ fn draw_panel(
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(&err)?;
-    let vmax = heatmap.values.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let vmax = heatmap
+        .values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
     let (hx, hy) = (
         (heatmap.hi[0] - heatmap.lo[0]) / heatmap.cells[0] as f64,
         (heatmap.hi[1] - heatmap.lo[1]) / heatmap.cells[1] as f64,
@@ -56,7 +61,11 @@ fn draw_panel(
         }))
         .map_err(&err)?;
     chart
-        .draw_series(points.iter().map(|p| Circle::new(*p, point_size, RED.mix(0.85).filled())))
+        .draw_series(
+            points
+                .iter()
+                .map(|p| Circle::new(*p, point_size, RED.mix(0.85).filled())),
+        )
         .map_err(&err)?;
     Ok(())
 }
@@ -65,21 +74,35 @@ fn draw_panel(
 ///
 /// # Errors
 /// [`crate::LogError::Plot`].
-pub fn scatter_over_heatmap(title: &str, heatmap: &Heatmap, points: &[(f64, f64)], size: (u32, u32)) -> Result<Figure> {
-    Figure::draw(title, size, |root| draw_panel(root, title, heatmap, points, 2))
+pub fn scatter_over_heatmap(
+    title: &str,
+    heatmap: &Heatmap,
+    points: &[(f64, f64)],
+    size: (u32, u32),
+) -> Result<Figure> {
+    Figure::draw(title, size, |root| {
+        draw_panel(root, title, heatmap, points, 2)
+    })
 }
 
 /// One panel per snapshot `(title, heatmap, points)`, in a row-major grid of `columns`.
 ///
 /// # Errors
 /// [`crate::LogError::Plot`].
-pub fn snapshot_panels(title: &str, panels: &[(String, Heatmap, Vec<(f64, f64)>)], columns: usize) -> Result<Figure> {
+pub fn snapshot_panels(
+    title: &str,
+    panels: &[(String, Heatmap, Vec<(f64, f64)>)],
+    columns: usize,
+) -> Result<Figure> {
     let columns = columns.max(1);
     let rows = panels.len().div_ceil(columns).max(1);
     let size = (360 * columns as u32, 360 * rows as u32 + 40);
     Figure::draw(title, size, |root| {
-        let body = root.titled(title, ("sans-serif", 24)).map_err(plot_err(title))?;
-        for (area, (name, heatmap, points)) in body.split_evenly((rows, columns)).iter().zip(panels) {
+        let body = root
+            .titled(title, ("sans-serif", 24))
+            .map_err(plot_err(title))?;
+        for (area, (name, heatmap, points)) in body.split_evenly((rows, columns)).iter().zip(panels)
+        {
             draw_panel(area, name, heatmap, points, 2)?;
         }
         Ok(())

@@ -19,7 +19,12 @@ pub struct DensityCurve {
 ///
 /// # Errors
 /// [`crate::LogError::Plot`].
-pub fn trajectories_1d(title: &str, times: &[f64], paths: &[Vec<f64>], curves: &[DensityCurve]) -> Result<Figure> {
+pub fn trajectories_1d(
+    title: &str,
+    times: &[f64],
+    paths: &[Vec<f64>],
+    curves: &[DensityCurve],
+) -> Result<Figure> {
     let err = plot_err(title);
     let (x0, x1) = range(
         paths
@@ -28,7 +33,12 @@ pub fn trajectories_1d(title: &str, times: &[f64], paths: &[Vec<f64>], curves: &
             .copied()
             .chain(curves.iter().flat_map(|c| c.points.iter().map(|p| p.0))),
     );
-    let (_, ytop) = range(curves.iter().flat_map(|c| c.points.iter().map(|p| p.1)).chain([0.0]));
+    let (_, ytop) = range(
+        curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.1))
+            .chain([0.0]),
+    );
     let (t0, t1) = range(times.iter().copied());
     Figure::draw(title, (800, 900), |root| {
         let (upper, lower) = root.split_vertically(380);
@@ -39,7 +49,11 @@ pub fn trajectories_1d(title: &str, times: &[f64], paths: &[Vec<f64>], curves: &
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, 0.0..ytop)
             .map_err(&err)?;
-        top.configure_mesh().y_desc("density").label_style(("sans-serif", 13)).draw().map_err(&err)?;
+        top.configure_mesh()
+            .y_desc("density")
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(&err)?;
         let n = curves.len().max(1);
         for (i, c) in curves.iter().enumerate() {
             let color = if c.name == "target" {
@@ -50,7 +64,9 @@ pub fn trajectories_1d(title: &str, times: &[f64], paths: &[Vec<f64>], curves: &
             top.draw_series(LineSeries::new(c.points.clone(), color.stroke_width(2)))
                 .map_err(&err)?
                 .label(c.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
         top.configure_series_labels()
             .background_style(WHITE.mix(0.85))
@@ -73,7 +89,9 @@ pub fn trajectories_1d(title: &str, times: &[f64], paths: &[Vec<f64>], curves: &
             .map_err(&err)?;
         for path in paths {
             let pts: Vec<(f64, f64)> = path.iter().zip(times).map(|(x, t)| (*x, *t)).collect();
-            bottom.draw_series(LineSeries::new(pts, BLUE.mix(0.6))).map_err(&err)?;
+            bottom
+                .draw_series(LineSeries::new(pts, BLUE.mix(0.6)))
+                .map_err(&err)?;
         }
         Ok(())
     })

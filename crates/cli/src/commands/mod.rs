@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod info;
+pub mod ot;
+pub mod reproduce;
+pub mod run;

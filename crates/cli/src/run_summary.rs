@@ -1,0 +1,55 @@
+//! The `summary.json` of a particle-flow run.
+
+use meanfield_core::{FlowOutcome, RunConfig};
+use serde_json::{Map, Value, json};
+
+/// Largest relative increase of the energy between consecutive logged steps (0 when it never
+/// increases).
+pub fn max_energy_increase(energy: &[(f64, f64)]) -> f64 {
+    energy
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1) / w[0].1.abs().max(1e-300))
+        .fold(0.0, f64::max)
+}
+
+/// Builds the summary: identity of the run, its cost, and its final metrics.
+pub fn summary_json(
+    config: &RunConfig,
+    outcome: &FlowOutcome,
+    energy: &[(f64, f64)],
+    wall_seconds: f64,
+) -> Value {
+    let increase = max_energy_increase(energy);
+    let mut map = Map::new();
+    map.insert("name".into(), json!(config.name));
+    map.insert("method".into(), json!("aggregation_drift"));
+    map.insert(
+        "status".into(),
+        json!(if outcome.stopped.is_some() {
+            "stopped"
+        } else {
+            "ok"
+        }),
+    );
+    if let Some(m) = &outcome.stopped {
+        map.insert("message".into(), json!(m));
+    }
+    map.insert("seed".into(), json!(config.seed));
+    map.insert("device".into(), json!(config.device));
+    map.insert("n".into(), json!(outcome.positions.n()));
+    map.insert("d".into(), json!(outcome.positions.d()));
+    map.insert("steps".into(), json!(outcome.steps));
+    map.insert("t_final".into(), json!(outcome.t));
+    map.insert("wall_seconds".into(), json!(wall_seconds));
+    map.insert("energy_initial".into(), json!(energy.first().map(|e| e.1)));
+    map.insert("energy_final".into(), json!(energy.last().map(|e| e.1)));
+    // Round-off allowance: relative 1e-12 per logged step.
+    map.insert("energy_monotone".into(), json!(increase <= 1e-12));
+    map.insert("energy_max_relative_increase".into(), json!(increase));
+    for (name, value) in &outcome.metrics {
+        if name != "energy" {
+            map.insert(format!("{name}_final"), json!(value));
+        }
+    }
+    Value::Object(map)
+}
