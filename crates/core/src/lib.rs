@@ -48,5 +48,5 @@ pub use grid::Grid;
 pub use init::InitConfig;
 pub use mollifier::{GaussianMollifier, Mollifier};
 pub use observer::{Observer, Recorder};
-pub use points::{Points, host_vec};
+pub use points::{Points, host_vec, tensor_from};
 pub use target::Target;

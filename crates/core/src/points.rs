@@ -17,6 +17,20 @@ pub fn host_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
         .expect("data converted to f64")
 }
 
+/// Copies host f64 values into a tensor of `shape` in the device's float dtype (f64 on the
+/// CPU device, f32 on wgpu).
+pub fn tensor_from<const D: usize>(
+    values: Vec<f64>,
+    shape: [usize; D],
+    device: &Device,
+) -> Tensor<D> {
+    let dtype = device.settings().float_dtype;
+    Tensor::from_data(
+        TensorData::new(values, shape).convert_dtype(dtype.into()),
+        device,
+    )
+}
+
 /// `n` points in R^`d`, stored row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Points {
@@ -76,10 +90,7 @@ impl Points {
 
     /// Copies the points into an `[n, d]` tensor.
     pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
-        Tensor::from_data(
-            TensorData::new(self.data.clone(), [self.n(), self.d]),
-            device,
-        )
+        tensor_from(self.data.clone(), [self.n(), self.d], device)
     }
 
     /// Reads an `[n, d]` tensor back to the host.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{check_len, check_positive};
@@ -93,10 +93,7 @@ impl Drift {
     pub fn potential(&self, x: Tensor<2>) -> Tensor<1> {
         match self {
             Self::Quadratic { center, strength } => {
-                let c = Tensor::<2>::from_data(
-                    TensorData::new(center.clone(), [1, center.len()]),
-                    &x.device(),
-                );
+                let c = crate::tensor_from::<2>(center.clone(), [1, center.len()], &x.device());
                 (x - c)
                     .square()
                     .sum_dim(1)
@@ -122,6 +119,8 @@ impl Drift {
 
 #[cfg(test)]
 mod tests {
+    use burn::tensor::TensorData;
+
     use super::*;
     use crate::cpu_device;
     use crate::target::TargetConfig;

@@ -4,7 +4,7 @@
 //! positions held constant. Because K is even, `grad_{x_I} E_I = grad_{x_I} E`, so one backward
 //! pass per tile gives exact gradients with memory O(N x tile), and `E = 1/2 sum_I E_I`.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 
 use super::Evaluation;
@@ -70,7 +70,7 @@ impl Interaction {
             for i in 0..rows {
                 eye[i * n + start + i] = 1.0;
             }
-            let eye = Tensor::<2>::from_data(TensorData::new(eye, [rows, n]), &r2.device());
+            let eye = crate::tensor_from::<2>(eye, [rows, n], &r2.device());
             let k = self.kernel.value(r2 + eye.clone()) * eye.neg().add_scalar(1.0);
             let e_tile = ((k * m_others.clone()).sum_dim(1) * mi).sum();
             let g = e_tile.backward();
@@ -108,13 +108,15 @@ impl Interaction {
                 0.5 * masses[i] * ei
             })
             .sum();
-        let grad = Tensor::from_data(TensorData::new(grad, [points.n(), d]), &x.device());
+        let grad = crate::tensor_from(grad, [points.n(), d], &x.device());
         (energy, grad)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use burn::tensor::TensorData;
+
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 

@@ -7,7 +7,7 @@ pub use diagnostics::{Diagnostics, padded_box};
 
 use std::sync::Arc;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -107,10 +107,7 @@ impl ParticleFlow {
     }
 
     fn mass_tensor(&self) -> Tensor<1> {
-        Tensor::from_data(
-            TensorData::new(self.masses.clone(), [self.masses.len()]),
-            &self.device,
-        )
+        crate::tensor_from(self.masses.clone(), [self.masses.len()], &self.device)
     }
 
     /// Integrates the flow to `flow.t_final`, reporting to `observer`.

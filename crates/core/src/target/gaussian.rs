@@ -2,7 +2,7 @@
 
 use std::f64::consts::PI;
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -70,9 +70,10 @@ impl Target for Gaussian {
     fn log_density_tensor(&self, x: Tensor<2>) -> Option<Tensor<1>> {
         let device = x.device();
         let d = self.dim();
-        let mean = Tensor::<2>::from_data(TensorData::new(self.mean.clone(), [1, d]), &device);
-        let inv_std = Tensor::<2>::from_data(
-            TensorData::new(self.std.iter().map(|s| 1.0 / s).collect::<Vec<_>>(), [1, d]),
+        let mean = crate::tensor_from::<2>(self.mean.clone(), [1, d], &device);
+        let inv_std = crate::tensor_from::<2>(
+            self.std.iter().map(|s| 1.0 / s).collect::<Vec<_>>(),
+            [1, d],
             &device,
         );
         let z = (x - mean) * inv_std;

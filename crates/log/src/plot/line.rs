@@ -48,6 +48,13 @@ pub fn line_plot(
     series: &[Series],
     log_y: bool,
 ) -> Result<Figure> {
+    // A log axis only pays off over more than a decade (plotters labels no ticks otherwise).
+    let positive = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite() && *y > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
+    let log_y = log_y && hi > 10.0 * lo;
     let keep = |y: f64| y.is_finite() && (!log_y || y > 0.0);
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
     let (mut y0, y1) = range(

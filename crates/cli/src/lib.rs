@@ -1,0 +1,64 @@
+//! The `meanfield` command line as a library: the clap definitions and [`run`], so that the
+//! binary stays thin and end-to-end tests can drive every subcommand in-process.
+
+pub mod commands;
+mod run_summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Mean-field machine learning from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "meanfield", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a particle flow from a TOML config.
+    Run(commands::run::RunArgs),
+    /// Run the main job on the embedded default config.
+    Demo(commands::demo::DemoArgs),
+    /// Optimal transport between point clouds.
+    #[command(subcommand)]
+    Ot(commands::ot::OtCommand),
+    /// Run experiments/ and write report.md.
+    Reproduce(commands::reproduce::ReproduceArgs),
+    /// Version, backends and devices.
+    Info(commands::info::InfoArgs),
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Every failure, with its cause chain.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Ot(cmd) => commands::ot::run(cmd),
+        Command::Reproduce(args) => commands::reproduce::run(args),
+        Command::Info(args) => commands::info::run(args),
+    }
+}
+
+/// The one line printed for an error: its cause chain joined by `: `.
+pub fn error_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// True when the error is a broken pipe (a closed `| head`), which exits quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

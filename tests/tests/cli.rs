@@ -1,0 +1,285 @@
+//! End-to-end tests of the `meanfield` CLI: runs, experiments in quick mode, exact OT and
+//! bad input.
+
+mod util;
+
+use std::fs;
+use std::process::ExitCode;
+
+use meanfield_core::metrics::exact_ot;
+use meanfield_core::{InitConfig, Points};
+use rand::SeedableRng;
+use util::{meanfield, root, summary};
+
+const QUICK: &str = r#"
+name = "quick"
+seed = 5
+[particles]
+n = 64
+init = { kind = "gaussian", mean = [0.0, 0.0], std = [0.2, 0.2] }
+[energy]
+kernel = { kind = "swarming", a = 4.0, b = 2.0 }
+[flow]
+dt = 0.1
+t_final = 2.0
+log_every = 2
+"#;
+
+#[test]
+fn run_writes_the_whole_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("quick.toml");
+    fs::write(&config, QUICK).unwrap();
+    let out = dir.path().join("run");
+    let code = meanfield(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "particles.n=49",
+    ])
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let s = summary(&out);
+    assert_eq!(s["n"], 49);
+    assert_eq!(s["steps"], 20);
+    assert_eq!(s["energy_monotone"], true);
+    for key in [
+        "method",
+        "d",
+        "t_final",
+        "wall_seconds",
+        "energy_final",
+        "radius_mean_final",
+    ] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    let csv = fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with("step,t,energy,"));
+    assert_eq!(csv.lines().count(), 1 + 11);
+    assert_eq!(
+        Points::read_csv(&out.join("particles_final.csv"))
+            .unwrap()
+            .n(),
+        49
+    );
+    assert!(
+        fs::read_to_string(out.join("config.toml"))
+            .unwrap()
+            .contains("n = 49")
+    );
+    let names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().any(|n| n.starts_with("events.out.tfevents.")));
+    for png in [
+        "particles.png",
+        "snapshots.png",
+        "energy.png",
+        "radius_histogram.png",
+    ] {
+        let img = image_size(&out.join(png));
+        assert!(img.0 > 100 && img.1 > 100, "{png}");
+    }
+    // A second run into the same folder is refused and the first is kept.
+    let err = meanfield(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap_err();
+    assert!(err.contains("already holds a run"), "{err}");
+    assert_eq!(summary(&out)["n"], 49);
+}
+
+fn image_size(path: &std::path::Path) -> (u32, u32) {
+    let bytes = fs::read(path).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG", "{}", path.display());
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+/// Every experiment passes its checks in quick mode, energy non-increasing included.
+#[test]
+fn every_experiment_passes_in_quick_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let experiments = root().join("experiments");
+    let code = meanfield(&[
+        "reproduce",
+        "--quick",
+        "--out",
+        out.to_str().unwrap(),
+        "--experiments",
+        experiments.to_str().unwrap(),
+    ])
+    .unwrap();
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert_eq!(code, ExitCode::SUCCESS, "{report}");
+    assert!(!report.contains("FAIL"), "{report}");
+    for name in ["swarming", "granular", "chemotaxis"] {
+        assert!(report.contains(&format!("## {name}")), "{report}");
+        assert_eq!(summary(&out.join(name))["energy_monotone"], true, "{name}");
+    }
+}
+
+/// `ot emd` against brute force over permutations, and its JSON contract.
+#[test]
+fn ot_emd_agrees_with_brute_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    let init = InitConfig::UniformBox {
+        lo: vec![0.0, 0.0],
+        hi: vec![1.0, 1.0],
+    };
+    let (a, b) = (
+        init.sample(6, &mut rng).unwrap(),
+        init.sample(6, &mut rng).unwrap(),
+    );
+    let (pa, pb) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    a.write_csv(&pa).unwrap();
+    b.write_csv(&pb).unwrap();
+    assert_eq!(
+        meanfield(&["ot", "emd", pa.to_str().unwrap(), pb.to_str().unwrap()]).unwrap(),
+        ExitCode::SUCCESS
+    );
+    let mut best = f64::INFINITY;
+    let mut perm: Vec<usize> = (0..6).collect();
+    heap_permutations(&mut perm, 6, &mut |p| {
+        let c: f64 = (0..6)
+            .map(|i| {
+                a.point(i)
+                    .iter()
+                    .zip(b.point(p[i]))
+                    .map(|(x, y)| (x - y).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / 6.0;
+        best = best.min(c);
+    });
+    assert!((exact_ot(&a, &b).unwrap().cost - best).abs() < 1e-12);
+    let short = dir.path().join("c.csv");
+    init.sample(5, &mut rng).unwrap().write_csv(&short).unwrap();
+    let err = meanfield(&["ot", "emd", pa.to_str().unwrap(), short.to_str().unwrap()]).unwrap_err();
+    assert!(
+        err.contains("equal sizes") && err.contains("c.csv"),
+        "{err}"
+    );
+}
+
+fn heap_permutations(p: &mut Vec<usize>, k: usize, f: &mut dyn FnMut(&[usize])) {
+    if k == 1 {
+        f(p);
+        return;
+    }
+    for i in 0..k {
+        heap_permutations(p, k - 1, f);
+        let j = if k % 2 == 0 { i } else { 0 };
+        p.swap(j, k - 1);
+    }
+}
+
+/// Bad input: one clear line naming the file or key, and no run folder left behind.
+#[test]
+fn bad_input_gives_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let out = dir.path().join("never");
+    let out = out.to_str().unwrap();
+    let cases = [
+        (
+            write("missing.toml", &QUICK.replace("dt = 0.1\n", "")),
+            "missing field `dt`",
+        ),
+        (
+            write("badkey.toml", &QUICK.replace("a = 4.0", "a = 1.0")),
+            "energy.kernel.b",
+        ),
+        (
+            write("nan.toml", &QUICK.replace("t_final = 2.0", "t_final = nan")),
+            "flow.t_final",
+        ),
+        (
+            write(
+                "dim.toml",
+                &format!("{QUICK}[target]\nkind = 'gaussian'\nmean = [0, 0, 0]\nstd = [1]\n"),
+            ),
+            "target",
+        ),
+        (
+            write(
+                "csv.toml",
+                &QUICK.replace(
+                    "{ kind = \"gaussian\", mean = [0.0, 0.0], std = [0.2, 0.2] }",
+                    "{ kind = \"csv\", path = \"/nonexistent/p.csv\" }",
+                ),
+            ),
+            "/nonexistent/p.csv",
+        ),
+        (
+            write(
+                "png.toml",
+                &format!(
+                    "{QUICK}[target]\nkind = 'image'\npath = '/nonexistent/t.png'\nlo = [0, 0]\nhi = [1, 1]\n"
+                ),
+            ),
+            "/nonexistent/t.png",
+        ),
+    ];
+    for (config, expected) in cases {
+        let err = meanfield(&["run", &config, "--out", out]).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "`{err}` should contain `{expected}`"
+        );
+        assert!(
+            err.contains(".toml") || err.contains(expected),
+            "names the file: {err}"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(
+            !std::path::Path::new(out).exists(),
+            "no folder for bad input"
+        );
+    }
+}
+
+/// A run that blows up stops with a message, exits non-zero and keeps what it wrote.
+#[test]
+fn a_diverging_run_stops_and_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blowup.toml");
+    // Explicit Euler with a huge step on a stiff |x|^4 attraction overflows to infinity.
+    fs::write(
+        &config,
+        QUICK
+            .replace("dt = 0.1", "dt = 50.0")
+            .replace("t_final = 2.0", "t_final = 5000.0")
+            .replace("std = [0.2, 0.2]", "std = [3.0, 3.0]")
+            .replace("[flow]", "[flow]\nstepper = { kind = \"euler\" }"),
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    let err = meanfield(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap_err();
+    assert!(err.contains("stopped at step"), "{err}");
+    let s = summary(&out);
+    assert_eq!(s["status"], "stopped");
+    assert!(out.join("metrics.csv").exists() && out.join("particles_final.csv").exists());
+    let last = Points::read_csv(&out.join("particles_final.csv")).unwrap();
+    assert!(last.first_non_finite().is_none());
+}
