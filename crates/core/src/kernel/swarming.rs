@@ -33,8 +33,17 @@ impl RadialKernel for Swarming {
     fn value_and_slope(&self, r2: f64) -> (f64, f64) {
         let (ha, hb) = (self.a / 2.0, self.b / 2.0);
         (
-            r2.powf(ha) / self.a - r2.powf(hb) / self.b,
-            0.5 * (r2.powf(ha - 1.0) - r2.powf(hb - 1.0)),
+            pow(r2, ha) / self.a - pow(r2, hb) / self.b,
+            0.5 * (pow(r2, ha - 1.0) - pow(r2, hb - 1.0)),
         )
+    }
+}
+
+/// `r2^e`, by repeated multiplication when `e` is a small integer (the common a = 4, b = 2).
+fn pow(r2: f64, e: f64) -> f64 {
+    if e == e.trunc() && e.abs() <= 16.0 {
+        r2.powi(e as i32)
+    } else {
+        r2.powf(e)
     }
 }
