@@ -179,7 +179,7 @@ fn heap_permutations(p: &mut Vec<usize>, k: usize, f: &mut dyn FnMut(&[usize])) 
     }
     for i in 0..k {
         heap_permutations(p, k - 1, f);
-        let j = if k % 2 == 0 { i } else { 0 };
+        let j = if k.is_multiple_of(2) { i } else { 0 };
         p.swap(j, k - 1);
     }
 }

@@ -102,11 +102,11 @@ impl Grid {
     /// Row-major index of the cell containing `x`, or `None` outside the box.
     pub fn cell_of(&self, x: &[f64]) -> Option<usize> {
         let mut flat = 0usize;
-        for k in 0..self.d() {
-            if x[k] < self.lo[k] || x[k] > self.hi[k] {
+        for (k, &v) in x.iter().enumerate().take(self.d()) {
+            if v < self.lo[k] || v > self.hi[k] {
                 return None;
             }
-            let j = (((x[k] - self.lo[k]) / self.spacing(k)) as usize).min(self.cells[k] - 1);
+            let j = (((v - self.lo[k]) / self.spacing(k)) as usize).min(self.cells[k] - 1);
             flat = flat * self.cells[k] + j;
         }
         Some(flat)

@@ -13,11 +13,14 @@ pub trait Observer {
     fn progress(&mut self, _done: usize, _total: usize) {}
 }
 
+/// One logged step: `(step, t, named values)`.
+pub type LoggedRow = (usize, f64, Vec<(String, f64)>);
+
 /// An observer that keeps everything in memory (for tests and callers that plot themselves).
 #[derive(Debug, Default, Clone)]
 pub struct Recorder {
     /// `(step, t, values)` per logged step.
-    pub rows: Vec<(usize, f64, Vec<(String, f64)>)>,
+    pub rows: Vec<LoggedRow>,
     /// `(step, t, positions)` per snapshot.
     pub snapshots: Vec<(usize, f64, Points)>,
 }

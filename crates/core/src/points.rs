@@ -44,7 +44,7 @@ impl Points {
     /// # Errors
     /// [`CoreError::Shape`] when `d == 0` or the length is not a multiple of `d`.
     pub fn new(d: usize, data: Vec<f64>) -> Result<Self> {
-        if d == 0 || data.len() % d != 0 {
+        if d == 0 || !data.len().is_multiple_of(d) {
             return Err(CoreError::Shape(format!(
                 "{} coordinates cannot form points of dimension {d}",
                 data.len()

@@ -8,7 +8,7 @@ use meanfield_core::{
 };
 
 use crate::plot::{
-    DensityCurve, Figure, Heatmap, Series, histogram, line_plot, scatter_over_heatmap,
+    DensityCurve, Figure, Heatmap, Panel, Series, histogram, line_plot, scatter_over_heatmap,
     snapshot_panels, trajectories_1d,
 };
 use crate::{EventLog, MetricsCsv, Progress, Result, RunFolder};
@@ -95,7 +95,7 @@ impl RunLogger {
                     written.push("trajectories.png".into());
                 }
                 2 => {
-                    let panels: Vec<(String, Heatmap, Vec<(f64, f64)>)> = self
+                    let panels: Vec<Panel> = self
                         .snapshots
                         .iter()
                         .map(|(t, p)| {

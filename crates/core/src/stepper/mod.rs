@@ -74,7 +74,7 @@ impl StepperConfig {
         {
             check_positive(&format!("{key}.rtol"), *rtol)?;
             check_positive(&format!("{key}.atol"), *atol)?;
-            if !(*max_step > 0.0) {
+            if max_step.is_nan() || *max_step <= 0.0 {
                 return Err(CoreError::config(format!("{key}.max_step"), "must be > 0"));
             }
             if *max_steps == 0 {

@@ -11,7 +11,7 @@ mod trajectories;
 pub use figure::Figure;
 pub use histogram::histogram;
 pub use line::{Series, line_plot};
-pub use scatter::{Heatmap, scatter_over_heatmap, snapshot_panels};
+pub use scatter::{Heatmap, Panel, scatter_over_heatmap, snapshot_panels};
 pub use trajectories::{DensityCurve, trajectories_1d};
 
 use crate::LogError;

@@ -7,6 +7,9 @@ use plotters::style::colors::colormaps::ViridisRGB;
 use super::{Figure, plot_err};
 use crate::Result;
 
+/// One titled panel: `(title, heatmap, points)`.
+pub type Panel = (String, Heatmap, Vec<(f64, f64)>);
+
 /// Density values on a cell-centred grid over `[lo0, hi0] x [lo1, hi1]`, row-major with the
 /// second axis fastest (the core's `Grid` order).
 #[derive(Debug, Clone)]
@@ -89,11 +92,7 @@ pub fn scatter_over_heatmap(
 ///
 /// # Errors
 /// [`crate::LogError::Plot`].
-pub fn snapshot_panels(
-    title: &str,
-    panels: &[(String, Heatmap, Vec<(f64, f64)>)],
-    columns: usize,
-) -> Result<Figure> {
+pub fn snapshot_panels(title: &str, panels: &[Panel], columns: usize) -> Result<Figure> {
     let columns = columns.max(1);
     let rows = panels.len().div_ceil(columns).max(1);
     let size = (360 * columns as u32, 360 * rows as u32 + 40);
