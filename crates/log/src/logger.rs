@@ -120,17 +120,7 @@ impl RunLogger {
                 }
                 _ => {}
             }
-            let centre = meanfield_core::metrics::mean(last, None);
-            let radii: Vec<f64> = last
-                .iter()
-                .map(|x| {
-                    x.iter()
-                        .zip(&centre)
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>()
-                        .sqrt()
-                })
-                .collect();
+            let radii = meanfield_core::metrics::distances_to_mean(last);
             histogram(
                 "final distance to the centre of mass",
                 "|x - mean|",

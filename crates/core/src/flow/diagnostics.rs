@@ -7,7 +7,8 @@ use rand::rngs::StdRng;
 
 use crate::config::MetricsConfig;
 use crate::metrics::{
-    Bandwidth, covariance, kde_on_grid, kl_on_grid, l1_on_grid, mean, mmd_gaussian,
+    Bandwidth, covariance, distances_to_mean, kde_on_grid, kl_on_grid, l1_on_grid, mean,
+    mmd_gaussian,
 };
 use crate::target::Target;
 use crate::{Grid, Points, Result};
@@ -68,16 +69,7 @@ impl Diagnostics {
             .map(|(k, v)| (format!("mean_x{k}"), *v))
             .collect();
         out.push(("variance".into(), (0..d).map(|k| cov[k * d + k]).sum()));
-        let radii: Vec<f64> = positions
-            .iter()
-            .map(|x| {
-                x.iter()
-                    .zip(&m)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .collect();
+        let radii = distances_to_mean(positions);
         let n = radii.len() as f64;
         let r_mean = radii.iter().sum::<f64>() / n;
         let r_std = (radii.iter().map(|r| (r - r_mean).powi(2)).sum::<f64>() / n).sqrt();

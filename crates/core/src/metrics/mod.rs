@@ -12,5 +12,5 @@ pub use divergence::{kl_on_grid, l1_on_grid};
 pub use emd::{Assignment, exact_ot};
 pub use kde::{Bandwidth, kde_on_grid};
 pub use mmd::mmd_gaussian;
-pub use moments::{covariance, mean};
+pub use moments::{covariance, distances_to_mean, mean};
 pub use w2_1d::w2_squared_1d;

@@ -30,6 +30,21 @@ pub fn covariance(points: &Points, weights: Option<&[f64]>) -> Vec<f64> {
     c.iter().map(|v| v / total).collect()
 }
 
+/// Distance of every point to the equal-weight mean.
+pub fn distances_to_mean(points: &Points) -> Vec<f64> {
+    let m = mean(points, None);
+    points
+        .iter()
+        .map(|x| {
+            x.iter()
+                .zip(&m)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
