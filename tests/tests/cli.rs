@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use meanfield_core::metrics::exact_ot;
 use meanfield_core::{InitConfig, Points};
 use rand::SeedableRng;
-use util::{meanfield, root, summary};
+use util::{meanfield, root, run_into, summary};
 
 const QUICK: &str = r#"
 name = "quick"
@@ -84,13 +84,7 @@ fn run_writes_the_whole_run_folder() {
         assert!(img.0 > 100 && img.1 > 100, "{png}");
     }
     // A second run into the same folder is refused and the first is kept.
-    let err = meanfield(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .unwrap_err();
+    let err = run_into(&config, &out).unwrap_err();
     assert!(err.contains("already holds a run"), "{err}");
     assert_eq!(summary(&out)["n"], 49);
 }
@@ -269,13 +263,7 @@ fn a_diverging_run_stops_and_keeps_its_files() {
     )
     .unwrap();
     let out = dir.path().join("run");
-    let err = meanfield(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .unwrap_err();
+    let err = run_into(&config, &out).unwrap_err();
     assert!(err.contains("stopped at step"), "{err}");
     let s = summary(&out);
     assert_eq!(s["status"], "stopped");

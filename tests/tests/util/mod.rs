@@ -13,6 +13,16 @@ pub fn meanfield(args: &[&str]) -> Result<ExitCode, String> {
     run(cli).map_err(|e| error_line(&e))
 }
 
+/// Runs `meanfield run CONFIG --out OUT`.
+pub fn run_into(config: &Path, out: &Path) -> Result<ExitCode, String> {
+    meanfield(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// Parses `summary.json` of a run folder.
 pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
