@@ -15,6 +15,7 @@ pub fn max_energy_increase(energy: &[(f64, f64)]) -> f64 {
 /// Builds the summary: identity of the run, its cost, and its final metrics.
 pub fn summary_json(
     config: &RunConfig,
+    method: &str,
     outcome: &FlowOutcome,
     energy: &[(f64, f64)],
     wall_seconds: f64,
@@ -22,7 +23,7 @@ pub fn summary_json(
     let increase = max_energy_increase(energy);
     let mut map = Map::new();
     map.insert("name".into(), json!(config.name));
-    map.insert("method".into(), json!("aggregation_drift"));
+    map.insert("method".into(), json!(method));
     map.insert(
         "status".into(),
         json!(if outcome.stopped.is_some() {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::energy::{DriftConfig, Evaluation};
 use crate::kernel::KernelConfig;
+use crate::method_config::{BlobConfig, MethodKind};
 use crate::metrics::Bandwidth;
 use crate::stepper::StepperConfig;
 use crate::target::TargetConfig;
@@ -28,10 +29,17 @@ pub struct RunConfig {
     /// Compute device.
     #[serde(default)]
     pub device: DeviceChoice,
+    /// The particle method (default: the aggregation-drift flow of `[energy]`).
+    #[serde(default)]
+    pub method: MethodKind,
     /// The particles.
     pub particles: ParticlesConfig,
-    /// The energy whose W2 gradient flow is integrated.
+    /// The energy whose W2 gradient flow is integrated (added to the method's own term).
+    #[serde(default)]
     pub energy: EnergyConfig,
+    /// Mollifier and evaluation of the blob methods.
+    #[serde(default)]
+    pub blob: BlobConfig,
     /// Optional target density (for `drift = neg_log_target` and the KL/L1/MMD metrics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetConfig>,
@@ -73,6 +81,17 @@ pub struct EnergyConfig {
     pub tile: usize,
 }
 
+impl Default for EnergyConfig {
+    fn default() -> Self {
+        Self {
+            kernel: None,
+            drift: None,
+            evaluation: Evaluation::default(),
+            tile: default_tile(),
+        }
+    }
+}
+
 /// `[flow]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +106,20 @@ pub struct FlowConfig {
     /// Log metrics every this many steps.
     #[serde(default = "default_log_every")]
     pub log_every: usize,
+    /// Remove a random fraction of the particles at a given time (robot failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<RemovalConfig>,
+}
+
+/// `flow.remove = { at = T, fraction = f }`: at the first step with `t >= T`, a seeded random
+/// fraction `f` of the particles is removed and the masses of the rest renormalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemovalConfig {
+    /// Time of the removal (in (0, t_final)).
+    pub at: f64,
+    /// Fraction removed (in (0, 1)).
+    pub fraction: f64,
 }
 
 /// `[metrics]`.
@@ -114,6 +147,13 @@ pub struct MetricsConfig {
     /// Number of position snapshots kept for figures.
     #[serde(default = "default_snapshots")]
     pub snapshots: usize,
+    /// Also log the MMD at every logged step (not only at the end).
+    #[serde(default)]
+    pub mmd_every_log: bool,
+    /// Log the exact W2^2 against `w2_multiple x N` target samples at every logged step
+    /// (0: off).
+    #[serde(default)]
+    pub w2_multiple: usize,
 }
 
 impl Default for MetricsConfig {
@@ -126,6 +166,8 @@ impl Default for MetricsConfig {
             mmd_samples: default_mmd_samples(),
             mmd_bandwidth: default_mmd_bandwidth(),
             snapshots: default_snapshots(),
+            mmd_every_log: false,
+            w2_multiple: 0,
         }
     }
 }
@@ -137,9 +179,84 @@ pub struct ReproduceConfig {
     /// Overrides applied in `--quick` mode (`"flow.t_final" = 1.0`, ...).
     #[serde(default)]
     pub quick: BTreeMap<String, toml::Value>,
-    /// Checks of summary values against references.
+    /// Runs of the experiment, each the base config with overrides (default: one run, the
+    /// base). Checks then name `"<label>:<summary key>"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// Rates fitted over the variants or along each run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fits: Vec<Fit>,
+    /// Figures overlaying one logged series of every variant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare: Vec<Compare>,
+    /// Checks of summary values (or fits) against references.
     #[serde(default)]
     pub checks: Vec<Check>,
+}
+
+/// One run of a multi-run experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Label (folder name and legend; letters, digits, `_`, `-`, `.`).
+    pub label: String,
+    /// Overrides of the base config (applied after the quick ones).
+    #[serde(default)]
+    pub set: BTreeMap<String, toml::Value>,
+    /// Leave this variant out in `--quick` mode.
+    #[serde(default)]
+    pub skip_quick: bool,
+}
+
+/// What a fit measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitKind {
+    /// Slope of `log y` against `log x` over the variants (`y ~ x^slope`); `x`, `y` are
+    /// summary keys. Reported as `"<name>"`.
+    Power,
+    /// Per variant, the rate `r` of `y(t) ~ exp(-r t)` fitted on `[t_min, t_max]`; `y` is a
+    /// logged series. Reported as `"<label>:<name>"`.
+    ExpRate,
+}
+
+/// A fitted rate reported beside its reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fit {
+    /// Name of the fitted number.
+    pub name: String,
+    /// What is fitted.
+    pub kind: FitKind,
+    /// Summary key on the x axis (`power` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// Summary key (`power`) or logged series (`exp_rate`).
+    pub y: String,
+    /// Window start (`exp_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_min: Option<f64>,
+    /// Window end (`exp_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_max: Option<f64>,
+}
+
+/// A figure overlaying a logged series of every variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compare {
+    /// The logged series (a metrics.csv column).
+    pub series: String,
+    /// The x axis: `"t"` or `"wall_seconds"`.
+    #[serde(default = "default_compare_x")]
+    pub x: String,
+    /// Log scale on y.
+    #[serde(default)]
+    pub log_y: bool,
+}
+
+fn default_compare_x() -> String {
+    "t".into()
 }
 
 /// One measured number beside its reference.
@@ -236,12 +353,26 @@ impl RunConfig {
         self.particles
             .init
             .validate("particles.init", self.particles.n)?;
-        if self.energy.kernel.is_none() && self.energy.drift.is_none() {
-            return Err(CoreError::config(
-                "energy",
-                "needs a `kernel`, a `drift`, or both",
-            ));
+        let no_energy = self.energy.kernel.is_none() && self.energy.drift.is_none();
+        match self.method {
+            MethodKind::Aggregation if no_energy => {
+                return Err(CoreError::config(
+                    "energy",
+                    "needs a `kernel`, a `drift`, or both",
+                ));
+            }
+            MethodKind::Langevin if self.energy.drift.is_none() => {
+                return Err(CoreError::config(
+                    "energy.drift",
+                    "method `langevin` needs a drift (e.g. { kind = \"neg_log_target\" })",
+                ));
+            }
+            MethodKind::Svgd if self.target.is_none() => {
+                return Err(CoreError::config("target", "method `svgd` needs a target"));
+            }
+            _ => {}
         }
+        self.blob.validate(self.method, self.particles.n)?;
         if self.energy.tile == 0 {
             return Err(CoreError::config("energy.tile", "must be >= 1, found 0"));
         }
@@ -277,6 +408,20 @@ impl RunConfig {
             return Err(CoreError::config("flow.log_every", "must be >= 1, found 0"));
         }
         flow.stepper.validate("flow.stepper")?;
+        if let Some(r) = &flow.remove {
+            if !(r.at > 0.0 && r.at < flow.t_final) {
+                return Err(CoreError::config(
+                    "flow.remove.at",
+                    format!("must be in (0, t_final = {}), found {}", flow.t_final, r.at),
+                ));
+            }
+            if !(r.fraction > 0.0 && r.fraction < 1.0) {
+                return Err(CoreError::config(
+                    "flow.remove.fraction",
+                    format!("must be in (0, 1), found {}", r.fraction),
+                ));
+            }
+        }
         let m = &self.metrics;
         m.kde_bandwidth.validate("metrics.kde_bandwidth")?;
         if !(4..=2000).contains(&m.grid_cells) {

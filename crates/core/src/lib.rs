@@ -33,6 +33,7 @@ pub mod flow;
 mod grid;
 mod init;
 pub mod kernel;
+mod method_config;
 pub mod metrics;
 mod mollifier;
 mod observer;
@@ -40,13 +41,16 @@ mod points;
 pub mod stepper;
 pub mod target;
 
-pub use config::{Check, ReproduceConfig, RunConfig};
+pub use config::{Check, Compare, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 pub use device::{DeviceChoice, compiled_backends, cpu_device, is_cpu};
 pub use error::{CoreError, Result};
-pub use flow::{FlowOutcome, ParticleFlow};
+pub use flow::{
+    FlowOutcome, ParticleFlow, ParticleMethod, build_energy, build_target, initial_positions,
+};
 pub use grid::Grid;
 pub use init::InitConfig;
-pub use mollifier::{GaussianMollifier, Mollifier};
+pub use method_config::{BlobConfig, MethodKind, OverlapKind};
+pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollifier};
 pub use observer::{Observer, Recorder};
 pub use points::{Points, host_vec, tensor_from};
 pub use target::Target;

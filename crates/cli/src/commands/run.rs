@@ -61,7 +61,8 @@ pub fn default_out(name: &str) -> PathBuf {
 pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Value> {
     let device = config.device.device()?;
     device.seed(config.seed);
-    let flow = ParticleFlow::new(config, device)?;
+    let method = meanfield_rbf::build_method(config, &device)?;
+    let flow = ParticleFlow::with_method(config, device, method)?;
     let folder = RunFolder::create(out)?;
     let mut logger = RunLogger::new(folder.clone(), &config.name, &config.to_toml())?;
     let start = Instant::now();
@@ -72,7 +73,7 @@ pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Val
         .write_csv(&folder.path("particles_final.csv"))?;
     let energy = logger.series("energy").to_vec();
     let figures = logger.finish(flow.target().map(|t| t.as_ref()));
-    let summary = summary_json(config, &outcome, &energy, wall_seconds);
+    let summary = summary_json(config, flow.method_name(), &outcome, &energy, wall_seconds);
     folder.write_summary(&summary)?;
     figures?;
     if let Some(message) = &outcome.stopped {

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 
 use crate::config::MetricsConfig;
 use crate::metrics::{
-    Bandwidth, covariance, distances_to_mean, kde_on_grid, kl_on_grid, l1_on_grid, mean,
+    Bandwidth, covariance, distances_to_mean, exact_ot, kde_on_grid, kl_on_grid, l1_on_grid, mean,
     mmd_gaussian,
 };
 use crate::target::Target;
@@ -21,6 +21,9 @@ pub struct Diagnostics {
     bandwidth: Bandwidth,
     mmd_samples: usize,
     mmd_bandwidth: f64,
+    mmd_every_log: bool,
+    w2_multiple: usize,
+    seed: u64,
 }
 
 impl Diagnostics {
@@ -32,6 +35,7 @@ impl Diagnostics {
         config: &MetricsConfig,
         target: Option<Arc<dyn Target>>,
         x0: &Points,
+        seed: u64,
     ) -> Result<Self> {
         let d = x0.d();
         let grid = match &target {
@@ -52,6 +56,9 @@ impl Diagnostics {
             bandwidth: config.kde_bandwidth,
             mmd_samples: config.mmd_samples,
             mmd_bandwidth: config.mmd_bandwidth,
+            mmd_every_log: config.mmd_every_log,
+            w2_multiple: config.w2_multiple,
+            seed,
         })
     }
 
@@ -84,24 +91,50 @@ impl Diagnostics {
             out.push(("kl".into(), kl_on_grid(&kde, density, grid)?));
             out.push(("l1".into(), l1_on_grid(&kde, density, grid)?));
         }
+        if let Some(t) = &self.target {
+            if self.mmd_every_log {
+                out.push(("mmd".into(), self.mmd(t.as_ref(), positions)?));
+            }
+            if self.w2_multiple > 0 {
+                out.push(("w2".into(), self.w2(t.as_ref(), positions)?));
+            }
+        }
         Ok(out)
+    }
+
+    fn mmd(&self, target: &dyn Target, positions: &Points) -> Result<f64> {
+        let reference = target.sample(
+            self.mmd_samples,
+            &mut StdRng::seed_from_u64(self.seed ^ 0x5eed),
+        );
+        mmd_gaussian(positions, &reference, self.mmd_bandwidth)
+    }
+
+    /// Exact W2^2 between the particles (each repeated `w2_multiple` times) and as many fixed
+    /// target samples.
+    fn w2(&self, target: &dyn Target, positions: &Points) -> Result<f64> {
+        let k = self.w2_multiple;
+        let reference = target.sample(
+            k * positions.n(),
+            &mut StdRng::seed_from_u64(self.seed ^ 0x0702),
+        );
+        let repeated: Vec<f64> = positions
+            .iter()
+            .flat_map(|x| std::iter::repeat_n(x, k).flatten().copied())
+            .collect();
+        Ok(exact_ot(&Points::new(positions.d(), repeated)?, &reference)?.cost)
     }
 
     /// Diagnostics computed once at the end: MMD against fresh target samples.
     ///
     /// # Errors
     /// Shape errors.
-    pub fn final_only(&self, positions: &Points, seed: u64) -> Result<Vec<(String, f64)>> {
+    pub fn final_only(&self, positions: &Points) -> Result<Vec<(String, f64)>> {
         match &self.target {
-            Some(t) => {
-                let reference =
-                    t.sample(self.mmd_samples, &mut StdRng::seed_from_u64(seed ^ 0x5eed));
-                Ok(vec![(
-                    "mmd".into(),
-                    mmd_gaussian(positions, &reference, self.mmd_bandwidth)?,
-                )])
+            Some(t) if !self.mmd_every_log => {
+                Ok(vec![("mmd".into(), self.mmd(t.as_ref(), positions)?)])
             }
-            None => Ok(vec![]),
+            _ => Ok(vec![]),
         }
     }
 }

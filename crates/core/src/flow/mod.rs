@@ -1,19 +1,24 @@
-//! The aggregation-drift particle flow: from a [`RunConfig`] to a trajectory, reporting to an
-//! [`Observer`].
+//! A particle flow: from a [`RunConfig`] and a [`ParticleMethod`] to a trajectory, reporting to
+//! an [`Observer`].
 
 mod diagnostics;
+mod method;
 
 pub use diagnostics::{Diagnostics, padded_box};
+pub use method::ParticleMethod;
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::seq::index::sample;
 
 use crate::energy::{AggregationEnergy, Interaction};
+use crate::stepper::StepperConfig;
 use crate::target::Target;
-use crate::{CoreError, Observer, Points, Result, RunConfig};
+use crate::{CoreError, MethodKind, Observer, Points, Result, RunConfig};
 
 /// A built particle-flow problem.
 #[derive(Debug)]
@@ -21,8 +26,7 @@ pub struct ParticleFlow {
     config: RunConfig,
     device: Device,
     x0: Points,
-    masses: Vec<f64>,
-    energy: AggregationEnergy,
+    method: Box<dyn ParticleMethod>,
     target: Option<Arc<dyn Target>>,
 }
 
@@ -41,48 +45,110 @@ pub struct FlowOutcome {
     pub stopped: Option<String>,
 }
 
+/// The target of a config, built and checked against the particles' dimension.
+///
+/// # Errors
+/// Target config and file errors; a dimension mismatch.
+pub fn build_target(config: &RunConfig, d: usize) -> Result<Option<Arc<dyn Target>>> {
+    let Some(t) = &config.target else {
+        return Ok(None);
+    };
+    let target: Arc<dyn Target> = t.build("target")?.into();
+    if target.dim() != d {
+        return Err(CoreError::config(
+            "target",
+            format!("has dimension {}, the particles have {d}", target.dim()),
+        ));
+    }
+    Ok(Some(target))
+}
+
+/// The `[energy]` table (interaction and drift) of a config; `None` when it is empty.
+///
+/// # Errors
+/// Kernel and drift config errors.
+pub fn build_energy(
+    config: &RunConfig,
+    d: usize,
+    target: Option<Arc<dyn Target>>,
+) -> Result<Option<AggregationEnergy>> {
+    let e = &config.energy;
+    if let Some(kernel) = &e.kernel {
+        kernel.validate("energy.kernel", Some(d))?;
+    }
+    let interaction = e
+        .kernel
+        .as_ref()
+        .map(|k| Interaction::new(k.build(), e.tile, e.evaluation));
+    let drift = match &e.drift {
+        Some(drift) => {
+            drift.validate("energy.drift", Some(d), target.is_some())?;
+            Some(drift.build("energy.drift", target)?)
+        }
+        None => None,
+    };
+    Ok((interaction.is_some() || drift.is_some())
+        .then(|| AggregationEnergy::new(interaction, drift)))
+}
+
+/// The initial positions of a config (seeded by `config.seed`).
+///
+/// # Errors
+/// Initialiser errors (CSV files, sizes).
+pub fn initial_positions(config: &RunConfig) -> Result<Points> {
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    config.particles.init.sample(config.particles.n, &mut rng)
+}
+
 impl ParticleFlow {
-    /// Builds particles, energy and target from a validated config, on `device`.
+    /// The aggregation-drift flow of a validated config (`method = "aggregation"`), on `device`.
     ///
     /// # Errors
-    /// Config and file errors (CSV initialisers, PNG targets), dimension mismatches.
+    /// Config and file errors (CSV initialisers, PNG targets), dimension mismatches, and a
+    /// config that asks for another method (build those with [`ParticleFlow::with_method`]).
     pub fn new(config: &RunConfig, device: Device) -> Result<Self> {
-        config.validate()?;
-        let mut rng = StdRng::seed_from_u64(config.seed);
-        let x0 = config.particles.init.sample(config.particles.n, &mut rng)?;
-        let d = x0.d();
-        let target: Option<Arc<dyn Target>> = match &config.target {
-            Some(t) => Some(t.build("target")?.into()),
-            None => None,
-        };
-        if let Some(t) = target.as_ref().filter(|t| t.dim() != d) {
+        if config.method != MethodKind::Aggregation {
             return Err(CoreError::config(
-                "target",
-                format!("has dimension {}, the particles have {d}", t.dim()),
+                "method",
+                format!(
+                    "`{}` is built by the meanfield-rbf crate",
+                    config.method.name()
+                ),
             ));
         }
-        let e = &config.energy;
-        if let Some(kernel) = &e.kernel {
-            kernel.validate("energy.kernel", Some(d))?;
+        let x0 = initial_positions(config)?;
+        let target = build_target(config, x0.d())?;
+        let energy = build_energy(config, x0.d(), target.clone())?
+            .ok_or_else(|| CoreError::config("energy", "needs a `kernel`, a `drift`, or both"))?;
+        Self::with_method(config, device, Box::new(energy))
+    }
+
+    /// A flow of any particle method over the config's particles, target and time stepping.
+    ///
+    /// # Errors
+    /// Config and file errors; a stochastic method with a stepper other than Euler.
+    pub fn with_method(
+        config: &RunConfig,
+        device: Device,
+        method: Box<dyn ParticleMethod>,
+    ) -> Result<Self> {
+        config.validate()?;
+        if method.noise() > 0.0 && config.flow.stepper != StepperConfig::Euler {
+            return Err(CoreError::config(
+                "flow.stepper",
+                format!(
+                    "method `{}` is stochastic: use {{ kind = \"euler\" }} (Euler-Maruyama)",
+                    method.name()
+                ),
+            ));
         }
-        let interaction = e
-            .kernel
-            .as_ref()
-            .map(|k| Interaction::new(k.build(), e.tile, e.evaluation));
-        let drift = match &e.drift {
-            Some(drift) => {
-                drift.validate("energy.drift", Some(d), target.is_some())?;
-                Some(drift.build("energy.drift", target.clone())?)
-            }
-            None => None,
-        };
-        let n = x0.n();
+        let x0 = initial_positions(config)?;
+        let target = build_target(config, x0.d())?;
         Ok(Self {
             config: config.clone(),
             device,
             x0,
-            masses: vec![1.0 / n as f64; n],
-            energy: AggregationEnergy::new(interaction, drift),
+            method,
             target,
         })
     }
@@ -97,17 +163,22 @@ impl ParticleFlow {
         self.target.as_ref()
     }
 
-    /// Energy of a configuration of the particles.
+    /// The method's name.
+    pub fn method_name(&self) -> &'static str {
+        self.method.name()
+    }
+
+    /// Energy of a configuration of equal-mass particles.
     ///
     /// # Errors
     /// [`CoreError::NonFinite`] for a NaN energy.
     pub fn energy_of(&self, positions: &Points) -> Result<f64> {
         let x = positions.to_tensor(&self.device);
-        Ok(self.energy.value_and_gradient(&x, &self.mass_tensor())?.0)
+        self.method.energy(&x, &self.masses(positions.n()))
     }
 
-    fn mass_tensor(&self) -> Tensor<1> {
-        crate::tensor_from(self.masses.clone(), [self.masses.len()], &self.device)
+    fn masses(&self, n: usize) -> Tensor<1> {
+        crate::tensor_from(vec![1.0 / n as f64; n], [n], &self.device)
     }
 
     /// Integrates the flow to `flow.t_final`, reporting to `observer`.
@@ -125,14 +196,27 @@ impl ParticleFlow {
         let snapshot_steps: Vec<usize> = (0..snapshots)
             .map(|k| (k * steps + (snapshots - 1) / 2) / (snapshots - 1))
             .collect();
-        let diagnostics = Diagnostics::new(&self.config.metrics, self.target.clone(), &self.x0)?;
-        let m = self.mass_tensor();
+        let removal_step = flow
+            .remove
+            .as_ref()
+            .map(|r| ((r.at / dt).ceil() as usize).clamp(1, steps));
+        let diagnostics = Diagnostics::new(
+            &self.config.metrics,
+            self.target.clone(),
+            &self.x0,
+            self.config.seed,
+        )?;
+        let mut noise_rng = StdRng::seed_from_u64(self.config.seed ^ 0xb10b);
+        let noise = self.method.noise();
+        let mut m = self.masses(self.x0.n());
         let mut stepper = flow.stepper.build();
         let mut x = self.x0.to_tensor(&self.device);
         let mut last_good = self.x0.clone();
         let mut t = 0.0;
         let mut done = 0;
         let mut stopped = None;
+        let mut extra = Vec::new();
+        let start = Instant::now();
         let report = |step: usize,
                       t: f64,
                       positions: &Points,
@@ -141,6 +225,7 @@ impl ParticleFlow {
             let energy = self.energy_of(positions)?;
             let mut values = vec![("energy".to_string(), energy)];
             values.extend(diagnostics.evaluate(positions)?);
+            values.push(("wall_seconds".into(), start.elapsed().as_secs_f64()));
             observer.scalars(step, t, &values);
             if snapshot_steps.contains(&step) {
                 observer.snapshot(step, t, positions);
@@ -148,17 +233,20 @@ impl ParticleFlow {
             Ok(values)
         };
         let mut metrics = report(0, 0.0, &self.x0, observer)?;
-        let mut velocity =
-            |s: &Tensor<2>| -> Result<Tensor<2>> { Ok(self.energy.velocity(s, &m)?.1) };
         for step in 1..=steps {
-            let next = match stepper.advance(x.clone(), dt, &mut velocity) {
+            let mut velocity = |s: &Tensor<2>| self.method.velocity(s, &m);
+            let mut next = match stepper.advance(x.clone(), dt, &mut velocity) {
                 Ok(next) => next,
                 Err(e) => {
                     stopped = Some(format!("stopped at step {step} (t = {t:.6}): {e}"));
                     break;
                 }
             };
-            let positions = Points::from_tensor(&next);
+            if noise > 0.0 {
+                let seed = rand::Rng::random::<u64>(&mut noise_rng);
+                next = next + brownian_increment(&x, seed, (2.0 * noise * dt).sqrt());
+            }
+            let mut positions = Points::from_tensor(&next);
             if let Some(i) = positions.first_non_finite() {
                 stopped = Some(format!(
                     "stopped at step {step} (t = {t:.6}): particle {} has a non-finite coordinate; \
@@ -167,12 +255,30 @@ impl ParticleFlow {
                 ));
                 break;
             }
-            x = next;
             t = step as f64 * dt;
             done = step;
+            if Some(step) == removal_step {
+                let before = report(step, t, &positions, observer)?;
+                extra.extend(
+                    before
+                        .into_iter()
+                        .filter(|(k, _)| k == "kl" || k == "energy")
+                        .map(|(k, v)| (format!("{k}_before_removal"), v)),
+                );
+                let fraction = flow.remove.as_ref().map_or(0.0, |r| r.fraction);
+                positions = remove_fraction(&positions, fraction, self.config.seed)?;
+                m = self.masses(positions.n());
+                next = positions.to_tensor(&self.device);
+                stepper = flow.stepper.build();
+            }
+            x = next;
             last_good = positions;
             observer.progress(step, steps);
-            if step % flow.log_every == 0 || step == steps || snapshot_steps.contains(&step) {
+            if step % flow.log_every == 0
+                || step == steps
+                || snapshot_steps.contains(&step)
+                || Some(step) == removal_step
+            {
                 match report(step, t, &last_good, observer) {
                     Ok(values) => metrics = values,
                     Err(e) => {
@@ -182,10 +288,12 @@ impl ParticleFlow {
                 }
             }
         }
+        metrics.retain(|(k, _)| k != "wall_seconds");
         if let Some(internal) = stepper.internal_steps() {
             metrics.push(("internal_steps".into(), internal as f64));
         }
-        metrics.extend(diagnostics.final_only(&last_good, self.config.seed)?);
+        metrics.extend(extra);
+        metrics.extend(diagnostics.final_only(&last_good)?);
         Ok(FlowOutcome {
             steps: done,
             t,
@@ -194,4 +302,27 @@ impl ParticleFlow {
             stopped,
         })
     }
+}
+
+/// Standard normal increments of the shape of `x`, scaled by `scale`, drawn on `x`'s device
+/// from a seed (reproducible for a seed on a device).
+fn brownian_increment(x: &Tensor<2>, seed: u64, scale: f64) -> Tensor<2> {
+    let device = x.device();
+    device.seed(seed);
+    Tensor::<2>::random(x.dims(), Distribution::Normal(0.0, 1.0), &device).mul_scalar(scale)
+}
+
+/// Keeps a seeded random `1 - fraction` of the points, in their original order.
+fn remove_fraction(points: &Points, fraction: f64, seed: u64) -> Result<Points> {
+    let n = points.n();
+    let removed = ((fraction * n as f64).round() as usize).clamp(1, n - 2);
+    let mut gone = sample(&mut StdRng::seed_from_u64(seed ^ 0x0dd), n, removed).into_vec();
+    gone.sort_unstable();
+    let kept: Vec<f64> = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| gone.binary_search(i).is_err())
+        .flat_map(|(_, x)| x.iter().copied())
+        .collect();
+    Points::new(points.d(), kept)
 }

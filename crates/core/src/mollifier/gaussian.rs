@@ -28,14 +28,20 @@ impl Mollifier for GaussianMollifier {
         self.eps
     }
 
-    fn value(&self, r2: f64, d: usize) -> f64 {
-        self.norm(d) * (-r2 / (2.0 * self.eps * self.eps)).exp()
+    fn value_and_slope(&self, r2: f64, d: usize) -> (f64, f64) {
+        let inv = 1.0 / (2.0 * self.eps * self.eps);
+        let v = self.norm(d) * (-r2 * inv).exp();
+        (v, -inv * v)
     }
 
     fn value_tensor(&self, r2: Tensor<2>, d: usize) -> Tensor<2> {
         r2.mul_scalar(-1.0 / (2.0 * self.eps * self.eps))
             .exp()
             .mul_scalar(self.norm(d))
+    }
+
+    fn support_radius(&self) -> Option<f64> {
+        None
     }
 }
 

@@ -1,0 +1,157 @@
+//! `method = ...` and the `[blob]` table: which particle method a run integrates.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{check_box, check_positive};
+use crate::{CoreError, MollifierKind, Result};
+
+/// The particle method of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    /// Aggregation-drift flow of `[energy]` (kernel and/or drift).
+    #[default]
+    Aggregation,
+    /// Weighted porous-medium blob method, `1/2 int (phi_eps * rho)^2 / rhobar` plus `[energy]`.
+    Blob,
+    /// Linear-diffusion blob method (Carrillo-Craig-Patacchini), `int rho log(phi_eps * rho)`
+    /// plus `[energy]` (use `drift = neg_log_target` to sample the target).
+    LinearBlob,
+    /// Overdamped Langevin dynamics `dX = -grad V dt + sqrt(2) dB` (Euler-Maruyama), V the
+    /// `[energy]` drift.
+    Langevin,
+    /// Stein variational gradient descent with an RBF kernel (median bandwidth).
+    Svgd,
+}
+
+impl MethodKind {
+    /// The name written into summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aggregation => "aggregation_drift",
+            Self::Blob => "blob",
+            Self::LinearBlob => "linear_blob",
+            Self::Langevin => "langevin",
+            Self::Svgd => "svgd",
+        }
+    }
+}
+
+/// How the blob overlap `I(a, b) = int phi_eps(a - x) phi_eps(b - x) / rhobar(x) dx` is
+/// computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverlapKind {
+    /// The closed form when one exists (Gaussian mollifier; rhobar = 1, uniform box,
+    /// piecewise constant or Gaussian), else quadrature.
+    #[default]
+    Auto,
+    /// The closed form; an error when there is none.
+    ClosedForm,
+    /// Quadrature on a grid over the domain (any target, d <= 3).
+    Quadrature,
+}
+
+/// `[blob]`: mollifier and evaluation of the blob methods (also SVGD's and Langevin's
+/// free-energy estimate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobConfig {
+    /// Mollifier width eps (> 0); required by `blob` and `linear_blob`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Mollifier shape.
+    #[serde(default)]
+    pub mollifier: MollifierKind,
+    /// Overlap evaluation.
+    #[serde(default)]
+    pub overlap: OverlapKind,
+    /// Random batch method: batch size p >= 2 (0: the full O(N^2) sum).
+    #[serde(default)]
+    pub batch: usize,
+    /// Quadrature nodes per axis.
+    #[serde(default = "default_quadrature_cells")]
+    pub quadrature_cells: usize,
+    /// Quadrature domain lower corner (default: the target's support box, or mean +- 5 std).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_lo: Option<Vec<f64>>,
+    /// Quadrature domain upper corner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_hi: Option<Vec<f64>>,
+    /// Quadrature: `1/rhobar` is capped at `1 / (floor * max rhobar)` so that tails stay finite.
+    #[serde(default = "default_floor")]
+    pub density_floor: f64,
+}
+
+impl Default for BlobConfig {
+    fn default() -> Self {
+        Self {
+            eps: None,
+            mollifier: MollifierKind::default(),
+            overlap: OverlapKind::default(),
+            batch: 0,
+            quadrature_cells: default_quadrature_cells(),
+            domain_lo: None,
+            domain_hi: None,
+            density_floor: default_floor(),
+        }
+    }
+}
+
+fn default_quadrature_cells() -> usize {
+    200
+}
+fn default_floor() -> f64 {
+    1e-3
+}
+
+impl BlobConfig {
+    /// Checks ranges; `method` says whether `eps` is required.
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] naming the key.
+    pub fn validate(&self, method: MethodKind, n: usize) -> Result<()> {
+        match self.eps {
+            Some(eps) => check_positive("blob.eps", eps)?,
+            None if matches!(method, MethodKind::Blob | MethodKind::LinearBlob) => {
+                return Err(CoreError::config(
+                    "blob.eps",
+                    format!("method `{}` needs a mollifier width eps > 0", method.name()),
+                ));
+            }
+            None => {}
+        }
+        if self.batch == 1 || self.batch > n {
+            return Err(CoreError::config(
+                "blob.batch",
+                format!(
+                    "must be 0 (full sum) or in 2..={n} (particles.n), found {}",
+                    self.batch
+                ),
+            ));
+        }
+        if !(4..=4096).contains(&self.quadrature_cells) {
+            return Err(CoreError::config(
+                "blob.quadrature_cells",
+                format!("must be in 4..=4096, found {}", self.quadrature_cells),
+            ));
+        }
+        match (&self.domain_lo, &self.domain_hi) {
+            (Some(lo), Some(hi)) => check_box("blob.domain", lo, hi)?,
+            (None, None) => {}
+            _ => {
+                return Err(CoreError::config(
+                    "blob.domain_lo",
+                    "give both domain_lo and domain_hi, or neither",
+                ));
+            }
+        }
+        if !(self.density_floor > 0.0 && self.density_floor < 1.0) {
+            return Err(CoreError::config(
+                "blob.density_floor",
+                format!("must be in (0, 1), found {}", self.density_floor),
+            ));
+        }
+        Ok(())
+    }
+}
