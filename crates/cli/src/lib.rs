@@ -2,6 +2,7 @@
 //! binary stays thin and end-to-end tests can drive every subcommand in-process.
 
 pub mod commands;
+pub mod experiment;
 mod run_summary;
 
 use std::process::ExitCode;

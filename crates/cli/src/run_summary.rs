@@ -35,6 +35,12 @@ pub fn summary_json(
     if let Some(m) = &outcome.stopped {
         map.insert("message".into(), json!(m));
     }
+    if let Some(eps) = config.blob.eps {
+        map.insert("eps".into(), json!(eps));
+    }
+    if config.blob.batch > 0 {
+        map.insert("batch".into(), json!(config.blob.batch));
+    }
     map.insert("seed".into(), json!(config.seed));
     map.insert("device".into(), json!(config.device));
     map.insert("n".into(), json!(outcome.positions.n()));

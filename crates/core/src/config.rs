@@ -61,6 +61,9 @@ pub struct ParticlesConfig {
     pub n: usize,
     /// Initial positions.
     pub init: InitConfig,
+    /// Masses proportional to this density at the initial positions (default: equal masses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<TargetConfig>,
 }
 
 /// `[energy]`: `1/2 sum_ij m_i m_j K(x_i - x_j) + sum_i m_i V(x_i)`.
@@ -147,6 +150,10 @@ pub struct MetricsConfig {
     /// Number of position snapshots kept for figures.
     #[serde(default = "default_snapshots")]
     pub snapshots: usize,
+    /// Density the KL/L1/MMD/W2 metrics compare against instead of `[target]` (e.g. an exact
+    /// solution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<TargetConfig>,
     /// Also log the MMD at every logged step (not only at the end).
     #[serde(default)]
     pub mmd_every_log: bool,
@@ -166,6 +173,7 @@ impl Default for MetricsConfig {
             mmd_samples: default_mmd_samples(),
             mmd_bandwidth: default_mmd_bandwidth(),
             snapshots: default_snapshots(),
+            reference: None,
             mmd_every_log: false,
             w2_multiple: 0,
         }

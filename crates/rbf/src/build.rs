@@ -125,6 +125,7 @@ fn closed_form(config: &RunConfig, d: usize, eps: f64) -> Result<Option<Box<dyn 
                     hi: hi.clone(),
                     height: 1.0 / volume,
                 }],
+                config.blob.density_floor,
             )))
         }
         Some(TargetConfig::Piecewise {
@@ -140,6 +141,7 @@ fn closed_form(config: &RunConfig, d: usize, eps: f64) -> Result<Option<Box<dyn 
             Some(Box::new(cells_of(
                 &PiecewiseConstant::new(grid, values.clone(), "target.values")?,
                 eps,
+                config.blob.density_floor,
             )))
         }
         Some(TargetConfig::Gaussian { mean, std }) => {
@@ -150,12 +152,16 @@ fn closed_form(config: &RunConfig, d: usize, eps: f64) -> Result<Option<Box<dyn 
             };
             Some(Box::new(GaussianOverlap::new(eps, mean.clone(), &std)?))
         }
-        Some(TargetConfig::Mixture { .. } | TargetConfig::Image { .. }) => None,
+        Some(
+            TargetConfig::Mixture { .. }
+            | TargetConfig::Image { .. }
+            | TargetConfig::Barenblatt { .. },
+        ) => None,
     })
 }
 
 /// The cells of a piecewise-constant density as boxes.
-fn cells_of(density: &PiecewiseConstant, eps: f64) -> CellsOverlap {
+fn cells_of(density: &PiecewiseConstant, eps: f64, floor: f64) -> CellsOverlap {
     let grid = density.grid();
     let d = grid.d();
     let centres = grid.centres();
@@ -172,13 +178,19 @@ fn cells_of(density: &PiecewiseConstant, eps: f64) -> CellsOverlap {
             }
         })
         .collect();
-    CellsOverlap::new(eps, cells)
+    CellsOverlap::new(eps, cells, floor)
 }
 
-/// The quadrature domain: `blob.domain_lo/hi`, else the target's support box, else its
-/// components' `mean +- 5 std`.
+/// `[lo - pad, hi + pad]`.
+fn padded(lo: &[f64], hi: &[f64], pad: f64) -> (Vec<f64>, Vec<f64>) {
+    (lo.iter().map(|v| v - pad).collect(), hi.iter().map(|v| v + pad).collect())
+}
+
+/// The quadrature domain: `blob.domain_lo/hi`, else the target's support box padded by
+/// 10 eps (where the density floor holds mass back), else its components' `mean +- 5 std`.
 fn domain(config: &RunConfig, d: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     let blob = &config.blob;
+    let pad = 10.0 * blob.eps.unwrap_or(0.0);
     if let (Some(lo), Some(hi)) = (&blob.domain_lo, &blob.domain_hi) {
         if lo.len() != d {
             return Err(CoreError::config(
@@ -202,7 +214,7 @@ fn domain(config: &RunConfig, d: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     };
     match &config.target {
         Some(TargetConfig::UniformBox { lo, hi } | TargetConfig::Piecewise { lo, hi, .. }) => {
-            Ok((lo.clone(), hi.clone()))
+            Ok(padded(lo, hi, pad))
         }
         Some(TargetConfig::Image {
             path,
@@ -211,9 +223,13 @@ fn domain(config: &RunConfig, d: usize) -> Result<(Vec<f64>, Vec<f64>)> {
             invert,
         }) => {
             image_density(path, lo, hi, *invert)?;
-            Ok((lo.clone(), hi.clone()))
+            Ok(padded(lo, hi, pad))
         }
         Some(TargetConfig::Gaussian { mean, std }) => Ok(gaussians(vec![(mean, std)])),
+        Some(TargetConfig::Barenblatt { dim, time }) => {
+            let r = meanfield_core::target::Barenblatt::new(*dim, *time).radius() * 1.1;
+            Ok((vec![-r; d], vec![r; d]))
+        }
         Some(TargetConfig::Mixture { components }) => Ok(gaussians(
             components.iter().map(|c| (&c.mean, &c.std)).collect(),
         )),

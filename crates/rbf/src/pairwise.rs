@@ -241,6 +241,7 @@ mod tests {
                         height: 0.3,
                     },
                 ],
+                0.01,
             )),
             Box::new(GaussianOverlap::new(0.2, vec![0.1, -0.1], &[0.6, 0.4]).unwrap()),
         ]

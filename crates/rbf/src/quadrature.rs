@@ -1,7 +1,8 @@
 //! The blob energy by quadrature, for any target and mollifier in d <= 3:
 //! `E = 1/2 sum_q w_q (sum_j m_j phi_eps(x_j - z_q))^2` over the cell centres `z_q` of a grid
-//! on the domain, `w_q = |cell| / rhobar(z_q)` (0 where `rhobar = 0`; `1/rhobar` capped at
-//! `1/(floor max rhobar)`). Cost O(N x nodes within the mollifier's reach), not O(N^2).
+//! on the domain, `w_q = |cell| / max(rhobar(z_q), floor max rhobar)`: the floor keeps the
+//! weights finite in tails and where `rhobar = 0` (see [`crate::overlap::CellsOverlap`]).
+//! Cost O(N x nodes within the mollifier's reach), not O(N^2).
 
 use burn::tensor::Tensor;
 use meanfield_core::energy::Evaluation;
@@ -285,6 +286,7 @@ mod tests {
                     hi: vec![1.0],
                     height: 0.5,
                 }],
+                0.0,
             )),
             7,
             Evaluation::Fused,

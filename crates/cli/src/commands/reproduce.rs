@@ -7,9 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use meanfield_core::{Check, RunConfig};
+use meanfield_core::RunConfig;
 
-use super::run::{default_out, execute};
+use super::run::default_out;
+use crate::experiment::{ExperimentResult, run_experiment};
 
 /// Run the experiments in experiments/ and write report.md.
 #[derive(Debug, Args)]
@@ -29,19 +30,6 @@ pub struct ReproduceArgs {
     /// Folder of experiment TOMLs.
     #[arg(long, default_value = "experiments")]
     pub experiments: PathBuf,
-}
-
-struct Row {
-    check: Check,
-    measured: Option<f64>,
-    tolerance: f64,
-}
-
-impl Row {
-    fn pass(&self) -> bool {
-        self.measured
-            .is_some_and(|m| (m - self.check.reference).abs() <= self.tolerance)
-    }
 }
 
 fn experiment_files(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<(PathBuf, RunConfig)>> {
@@ -84,87 +72,73 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
         "# meanfield reproduction report ({mode} mode)\n\nEach number measured by this run, beside its reference and the tolerance it must meet.\n\n"
     );
     let mut failures = 0;
-    for (path, mut config) in experiments {
+    for (path, config) in experiments {
         let reproduce = config.reproduce.clone().unwrap_or_default();
-        if args.quick {
-            let mut table: toml::Table = toml::from_str(&toml::to_string(&config)?)?;
-            for (key, value) in &reproduce.quick {
-                meanfield_core::config::set_value(&mut table, key, value.clone())?;
-            }
-            config = toml::Value::Table(table)
-                .try_into()
-                .with_context(|| format!("{}: quick overrides", path.display()))?;
-            config
-                .validate()
-                .with_context(|| format!("{}: quick overrides", path.display()))?;
-        }
         let dir = out.join(&config.name);
         eprintln!("running {} ({mode}) -> {}", config.name, dir.display());
-        let summary =
-            execute(&config, &dir).with_context(|| format!("experiment {}", config.name))?;
-        let value = |k: &str| summary.get(k).and_then(serde_json::Value::as_f64);
-        let rows: Vec<Row> = reproduce
-            .checks
-            .iter()
-            .map(|c| Row {
-                measured: value(&c.metric),
-                tolerance: if args.quick {
-                    c.quick_tolerance.unwrap_or(c.tolerance)
-                } else {
-                    c.tolerance
-                },
-                check: c.clone(),
-            })
-            .collect();
-        let monotone = summary
-            .get("energy_monotone")
-            .and_then(serde_json::Value::as_bool)
-            == Some(true);
-        failures += rows.iter().filter(|r| !r.pass()).count() + usize::from(!monotone);
+        let result = run_experiment(&config, &path, &dir, args.quick)?;
         writeln!(
             report,
-            "## {}\n\n{}\n\nConfig: `{}`; N = {}, steps = {}, wall time {:.2} s.\n",
+            "## {}\n\n{}\n\nConfig: `{}`.\n",
             config.name,
             config.description,
-            path.display(),
-            value("n").unwrap_or(0.0),
-            value("steps").unwrap_or(0.0),
-            value("wall_seconds").unwrap_or(0.0)
+            path.display()
         )?;
+        write_runs(&mut report, &result)?;
+        if !result.fits.is_empty() {
+            writeln!(report, "| fitted | value |\n|---|---|")?;
+            for (name, value) in &result.fits {
+                writeln!(report, "| {name} | {value:.4} |")?;
+            }
+            writeln!(report)?;
+        }
         writeln!(
             report,
             "| quantity | measured | reference | tolerance | status | reference from |\n|---|---|---|---|---|---|"
         )?;
-        for r in &rows {
-            let measured = r
-                .measured
+        for check in &reproduce.checks {
+            let tolerance = if args.quick {
+                check.quick_tolerance.unwrap_or(check.tolerance)
+            } else {
+                check.tolerance
+            };
+            let pass = result.passes(check, tolerance);
+            failures += usize::from(!pass);
+            let measured = result
+                .value(&check.metric)
                 .map_or("missing".to_string(), |m| format!("{m:.6}"));
             writeln!(
                 report,
-                "| {} | {measured} | {:.6} | {:.1e} | {} | {} |",
-                r.check.metric,
-                r.check.reference,
-                r.tolerance,
-                if r.pass() { "ok" } else { "FAIL" },
-                r.check.source
+                "| {} | {measured} | {:.6} | {tolerance:.1e} | {} | {} |",
+                check.metric,
+                check.reference,
+                if pass { "ok" } else { "FAIL" },
+                check.source
             )?;
         }
-        writeln!(
-            report,
-            "| energy non-increasing | {} | true | - | {} | gradient flow |\n",
-            monotone,
-            if monotone { "ok" } else { "FAIL" }
-        )?;
-        for fig in [
-            "particles.png",
-            "snapshots.png",
-            "trajectories.png",
-            "energy.png",
-            "variance.png",
-            "radius_mean.png",
-        ] {
-            if dir.join(fig).exists() {
-                writeln!(report, "![{} {fig}]({}/{fig})", config.name, config.name)?;
+        let deterministic = |s: &serde_json::Value| {
+            !matches!(s.get("method").and_then(|m| m.as_str()), Some("langevin" | "svgd"))
+                && s.get("batch").is_none()
+        };
+        for (label, _, summary) in result.runs.iter().filter(|r| deterministic(&r.2)) {
+            let monotone = summary.get("energy_monotone").and_then(serde_json::Value::as_bool) == Some(true);
+            failures += usize::from(!monotone);
+            writeln!(
+                report,
+                "| {label} energy non-increasing | {monotone} | true | - | {} | gradient flow |",
+                if monotone { "ok" } else { "FAIL" }
+            )?;
+        }
+        writeln!(report)?;
+        for fig in &result.figures {
+            writeln!(report, "![{} {fig}]({}/{fig})", config.name, config.name)?;
+        }
+        for (label, folder, _) in &result.runs {
+            for fig in FIGURES {
+                if folder.join(fig).exists() {
+                    let rel = if label.is_empty() { fig.to_string() } else { format!("{label}/{fig}") };
+                    writeln!(report, "![{} {rel}]({}/{rel})", config.name, config.name)?;
+                }
             }
         }
         writeln!(report)?;
@@ -177,4 +151,53 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Per-run figures linked from the report.
+const FIGURES: [&str; 6] = [
+    "particles.png",
+    "snapshots.png",
+    "trajectories.png",
+    "energy.png",
+    "kl.png",
+    "radius_mean.png",
+];
+
+/// Summary keys shown per run when present.
+const SHOWN: [&str; 8] = [
+    "energy_final", "kl_final", "l1_final", "mmd_final", "w2_final", "variance_final",
+    "radius_mean_final", "kl_before_removal",
+];
+
+fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {
+    let shown: Vec<&str> = SHOWN
+        .iter()
+        .copied()
+        .filter(|k| result.runs.iter().any(|(_, _, s)| s.get(*k).is_some()))
+        .collect();
+    writeln!(
+        report,
+        "| run | method | N | steps | wall s | {} |\n|---|---|---|---|---|{}",
+        shown.join(" | "),
+        "---|".repeat(shown.len())
+    )?;
+    for (label, _, s) in &result.runs {
+        let num = |k: &str| s.get(k).and_then(serde_json::Value::as_f64);
+        let cells: Vec<String> = shown
+            .iter()
+            .map(|k| num(k).map_or("-".into(), |v| format!("{v:.5e}")))
+            .collect();
+        writeln!(
+            report,
+            "| {} | {} | {} | {} | {:.2} | {} |",
+            if label.is_empty() { "-" } else { label },
+            s.get("method").and_then(|m| m.as_str()).unwrap_or("-"),
+            num("n").unwrap_or(0.0),
+            num("steps").unwrap_or(0.0),
+            num("wall_seconds").unwrap_or(0.0),
+            cells.join(" | ")
+        )?;
+    }
+    writeln!(report)?;
+    Ok(())
 }

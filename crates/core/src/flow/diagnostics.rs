@@ -62,14 +62,14 @@ impl Diagnostics {
         })
     }
 
-    /// Diagnostics logged at every logged step.
+    /// Diagnostics logged at every logged step (`masses` sum to 1; MMD and W2 assume them equal).
     ///
     /// # Errors
     /// KDE/KL errors (e.g. no mass on the target's support).
-    pub fn evaluate(&self, positions: &Points) -> Result<Vec<(String, f64)>> {
+    pub fn evaluate(&self, positions: &Points, masses: &[f64]) -> Result<Vec<(String, f64)>> {
         let d = positions.d();
-        let m = mean(positions, None);
-        let cov = covariance(positions, None);
+        let m = mean(positions, Some(masses));
+        let cov = covariance(positions, Some(masses));
         let mut out: Vec<(String, f64)> = m
             .iter()
             .enumerate()
@@ -87,7 +87,12 @@ impl Diagnostics {
             radii.iter().cloned().fold(0.0, f64::max),
         ));
         if let Some((grid, density)) = &self.grid {
-            let kde = kde_on_grid(positions, None, grid, self.bandwidth.resolve(positions))?;
+            let kde = kde_on_grid(
+                positions,
+                Some(masses),
+                grid,
+                self.bandwidth.resolve(positions),
+            )?;
             out.push(("kl".into(), kl_on_grid(&kde, density, grid)?));
             out.push(("l1".into(), l1_on_grid(&kde, density, grid)?));
         }

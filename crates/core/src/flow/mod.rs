@@ -26,6 +26,7 @@ pub struct ParticleFlow {
     config: RunConfig,
     device: Device,
     x0: Points,
+    m0: Vec<f64>,
     method: Box<dyn ParticleMethod>,
     target: Option<Arc<dyn Target>>,
 }
@@ -143,11 +144,25 @@ impl ParticleFlow {
             ));
         }
         let x0 = initial_positions(config)?;
-        let target = build_target(config, x0.d())?;
+        let m0 = initial_masses(config, &x0)?;
+        let target = match &config.metrics.reference {
+            Some(reference) => {
+                let r: Arc<dyn Target> = reference.build("metrics.reference")?.into();
+                if r.dim() != x0.d() {
+                    return Err(CoreError::config(
+                        "metrics.reference",
+                        format!("has dimension {}, the particles have {}", r.dim(), x0.d()),
+                    ));
+                }
+                Some(r)
+            }
+            None => build_target(config, x0.d())?,
+        };
         Ok(Self {
             config: config.clone(),
             device,
             x0,
+            m0,
             method,
             target,
         })
@@ -158,7 +173,7 @@ impl ParticleFlow {
         &self.x0
     }
 
-    /// The target, if the config has one.
+    /// The density the metrics compare against (`metrics.reference`, else the target).
     pub fn target(&self) -> Option<&Arc<dyn Target>> {
         self.target.as_ref()
     }
@@ -168,17 +183,17 @@ impl ParticleFlow {
         self.method.name()
     }
 
-    /// Energy of a configuration of equal-mass particles.
+    /// Energy of a configuration of particles with masses `masses`.
     ///
     /// # Errors
     /// [`CoreError::NonFinite`] for a NaN energy.
-    pub fn energy_of(&self, positions: &Points) -> Result<f64> {
+    pub fn energy_of(&self, positions: &Points, masses: &[f64]) -> Result<f64> {
         let x = positions.to_tensor(&self.device);
-        self.method.energy(&x, &self.masses(positions.n()))
+        self.method.energy(&x, &self.mass_tensor(masses))
     }
 
-    fn masses(&self, n: usize) -> Tensor<1> {
-        crate::tensor_from(vec![1.0 / n as f64; n], [n], &self.device)
+    fn mass_tensor(&self, masses: &[f64]) -> Tensor<1> {
+        crate::tensor_from(masses.to_vec(), [masses.len()], &self.device)
     }
 
     /// Integrates the flow to `flow.t_final`, reporting to `observer`.
@@ -208,7 +223,8 @@ impl ParticleFlow {
         )?;
         let mut noise_rng = StdRng::seed_from_u64(self.config.seed ^ 0xb10b);
         let noise = self.method.noise();
-        let mut m = self.masses(self.x0.n());
+        let mut masses = self.m0.clone();
+        let mut m = self.mass_tensor(&masses);
         let mut stepper = flow.stepper.build();
         let mut x = self.x0.to_tensor(&self.device);
         let mut last_good = self.x0.clone();
@@ -220,11 +236,12 @@ impl ParticleFlow {
         let report = |step: usize,
                       t: f64,
                       positions: &Points,
+                      masses: &[f64],
                       observer: &mut dyn Observer|
          -> Result<Vec<(String, f64)>> {
-            let energy = self.energy_of(positions)?;
+            let energy = self.energy_of(positions, masses)?;
             let mut values = vec![("energy".to_string(), energy)];
-            values.extend(diagnostics.evaluate(positions)?);
+            values.extend(diagnostics.evaluate(positions, masses)?);
             values.push(("wall_seconds".into(), start.elapsed().as_secs_f64()));
             observer.scalars(step, t, &values);
             if snapshot_steps.contains(&step) {
@@ -232,7 +249,7 @@ impl ParticleFlow {
             }
             Ok(values)
         };
-        let mut metrics = report(0, 0.0, &self.x0, observer)?;
+        let mut metrics = report(0, 0.0, &self.x0, &masses, observer)?;
         for step in 1..=steps {
             let mut velocity = |s: &Tensor<2>| self.method.velocity(s, &m);
             let mut next = match stepper.advance(x.clone(), dt, &mut velocity) {
@@ -258,7 +275,7 @@ impl ParticleFlow {
             t = step as f64 * dt;
             done = step;
             if Some(step) == removal_step {
-                let before = report(step, t, &positions, observer)?;
+                let before = report(step, t, &positions, &masses, observer)?;
                 extra.extend(
                     before
                         .into_iter()
@@ -266,8 +283,9 @@ impl ParticleFlow {
                         .map(|(k, v)| (format!("{k}_before_removal"), v)),
                 );
                 let fraction = flow.remove.as_ref().map_or(0.0, |r| r.fraction);
-                positions = remove_fraction(&positions, fraction, self.config.seed)?;
-                m = self.masses(positions.n());
+                (positions, masses) =
+                    remove_fraction(&positions, &masses, fraction, self.config.seed)?;
+                m = self.mass_tensor(&masses);
                 next = positions.to_tensor(&self.device);
                 stepper = flow.stepper.build();
             }
@@ -279,7 +297,7 @@ impl ParticleFlow {
                 || snapshot_steps.contains(&step)
                 || Some(step) == removal_step
             {
-                match report(step, t, &last_good, observer) {
+                match report(step, t, &last_good, &masses, observer) {
                     Ok(values) => metrics = values,
                     Err(e) => {
                         stopped = Some(format!("stopped at step {step} (t = {t:.6}): {e}"));
@@ -312,8 +330,14 @@ fn brownian_increment(x: &Tensor<2>, seed: u64, scale: f64) -> Tensor<2> {
     Tensor::<2>::random(x.dims(), Distribution::Normal(0.0, 1.0), &device).mul_scalar(scale)
 }
 
-/// Keeps a seeded random `1 - fraction` of the points, in their original order.
-fn remove_fraction(points: &Points, fraction: f64, seed: u64) -> Result<Points> {
+/// Keeps a seeded random `1 - fraction` of the points, in their original order, with their
+/// masses renormalised to sum 1.
+fn remove_fraction(
+    points: &Points,
+    masses: &[f64],
+    fraction: f64,
+    seed: u64,
+) -> Result<(Points, Vec<f64>)> {
     let n = points.n();
     let removed = ((fraction * n as f64).round() as usize).clamp(1, n - 2);
     let mut gone = sample(&mut StdRng::seed_from_u64(seed ^ 0x0dd), n, removed).into_vec();
@@ -324,5 +348,42 @@ fn remove_fraction(points: &Points, fraction: f64, seed: u64) -> Result<Points> 
         .filter(|(i, _)| gone.binary_search(i).is_err())
         .flat_map(|(_, x)| x.iter().copied())
         .collect();
-    Points::new(points.d(), kept)
+    let kept_masses: Vec<f64> = masses
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| gone.binary_search(i).is_err())
+        .map(|(_, m)| *m)
+        .collect();
+    let total: f64 = kept_masses.iter().sum();
+    Ok((
+        Points::new(points.d(), kept)?,
+        kept_masses.iter().map(|m| m / total).collect(),
+    ))
+}
+
+/// Particle masses: equal, or proportional to `particles.weights` at the positions.
+///
+/// # Errors
+/// [`CoreError::Config`] when a particle sits where the weight density vanishes.
+pub fn initial_masses(config: &RunConfig, x0: &Points) -> Result<Vec<f64>> {
+    let n = x0.n();
+    let Some(weights) = &config.particles.weights else {
+        return Ok(vec![1.0 / n as f64; n]);
+    };
+    let density = weights.build("particles.weights")?;
+    if density.dim() != x0.d() {
+        return Err(CoreError::config(
+            "particles.weights",
+            format!("has dimension {}, the particles have {}", density.dim(), x0.d()),
+        ));
+    }
+    let w: Vec<f64> = x0.iter().map(|x| density.density(x)).collect();
+    if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(CoreError::config(
+            "particles.weights",
+            format!("particle {i} sits where the weight density is {} (needs > 0)", w[i]),
+        ));
+    }
+    let total: f64 = w.iter().sum();
+    Ok(w.iter().map(|v| v / total).collect())
 }

@@ -1,11 +1,13 @@
 //! Target densities `rhobar`: log-density, evaluation on a grid, sampling.
 
+mod barenblatt;
 mod gaussian;
 mod image;
 mod mixture;
 mod piecewise;
 mod uniform_box;
 
+pub use barenblatt::Barenblatt;
 pub use gaussian::Gaussian;
 pub use image::image_density;
 pub use mixture::Mixture;
@@ -65,6 +67,13 @@ pub struct ComponentConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TargetConfig {
+    /// The mass-1 Barenblatt solution of `d_t rho = 1/2 Lap(rho^2)` at time `time`.
+    Barenblatt {
+        /// Dimension (1..=3).
+        dim: usize,
+        /// Time (> 0).
+        time: f64,
+    },
     /// Uniform on a box.
     UniformBox {
         /// Lower corner.
@@ -116,6 +125,16 @@ impl TargetConfig {
     /// [`CoreError::Config`] naming the key, or [`CoreError::File`] for an unreadable PNG.
     pub fn build(&self, key: &str) -> Result<Box<dyn Target>> {
         Ok(match self {
+            Self::Barenblatt { dim, time } => {
+                if !(1..=3).contains(dim) {
+                    return Err(CoreError::config(
+                        format!("{key}.dim"),
+                        format!("must be in 1..=3, found {dim}"),
+                    ));
+                }
+                check_positive(&format!("{key}.time"), *time)?;
+                Box::new(Barenblatt::new(*dim, *time))
+            }
             Self::UniformBox { lo, hi } => {
                 check_box(key, lo, hi)?;
                 Box::new(UniformBox::new(lo.clone(), hi.clone()))

@@ -1,6 +1,11 @@
-//! Piecewise-constant `rhobar` (uniform box: one cell). With `m = (a + b)/2`, `s = eps/sqrt 2`:
-//! `I(a, b) = phi_{sqrt 2 eps}(a - b) sum_cells (1/c) prod_k [Phi((hi_k - m_k)/s) - Phi((lo_k - m_k)/s)]`.
-//! The integral runs over the support only: `1/rhobar` is taken as 0 where `rhobar = 0`.
+//! Piecewise-constant `rhobar` (uniform box: one cell). With `m = (a + b)/2`, `s = eps/sqrt 2`
+//! and `F_cell(m) = prod_k [Phi((hi_k - m_k)/s) - Phi((lo_k - m_k)/s)]` (MATH.md's closed form):
+//! `I(a, b) = phi_{sqrt 2 eps}(a - b) [w_out + sum_cells (1/c - w_out) F_cell(m)]`.
+//!
+//! `w_out` is `1/rhobar` outside the support. `w_out = 0` integrates over the support only,
+//! MATH.md's formula. That energy is lowered by pushing mass out of the support, and particles
+//! leave it and stop there. The default `w_out = 1/(floor max c)` (the density floor of the
+//! quadrature) confines them instead.
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, SQRT_2};
 
@@ -26,6 +31,7 @@ pub struct CellsOverlap {
     flat: FlatOverlap,
     cells: Vec<Cell>,
     s: f64,
+    outside: f64,
 }
 
 /// Standard normal CDF.
@@ -39,13 +45,25 @@ fn pdf(z: f64) -> f64 {
 }
 
 impl CellsOverlap {
-    /// For mollifier width `eps`; cells with zero height are dropped (no mass there).
-    pub fn new(eps: f64, cells: Vec<Cell>) -> Self {
+    /// For mollifier width `eps`; `floor` in [0, 1): `1/rhobar` is capped at
+    /// `1/(floor max c)`, also outside the cells (`floor = 0`: nothing counts outside).
+    pub fn new(eps: f64, cells: Vec<Cell>, floor: f64) -> Self {
         let d = cells.first().map_or(1, |c| c.lo.len());
+        let top = cells.iter().map(|c| c.height).fold(0.0, f64::max);
+        let outside = if floor > 0.0 { 1.0 / (floor * top) } else { 0.0 };
+        let cells = cells
+            .into_iter()
+            .map(|c| Cell {
+                height: if floor > 0.0 { c.height.max(floor * top) } else { c.height },
+                ..c
+            })
+            .filter(|c| c.height > 0.0 && (1.0 / c.height - outside).abs() > 0.0)
+            .collect();
         Self {
             flat: FlatOverlap::new(eps, d),
-            cells: cells.into_iter().filter(|c| c.height > 0.0).collect(),
+            cells,
             s: eps / SQRT_2,
+            outside,
         }
     }
 
@@ -53,7 +71,7 @@ impl CellsOverlap {
     fn weight(&self, m: &[f64], grad_m: &mut [f64]) -> f64 {
         let d = m.len();
         let cut = 9.0 * self.s;
-        let mut total = 0.0;
+        let mut total = self.outside;
         let mut f = [0.0; 8];
         let mut df = [0.0; 8];
         'cells: for cell in &self.cells {
@@ -65,7 +83,7 @@ impl CellsOverlap {
                 f[k] = cdf(zh) - cdf(zl);
                 df[k] = -(pdf(zh) - pdf(zl)) / self.s;
             }
-            let inv = 1.0 / cell.height;
+            let inv = 1.0 / cell.height - self.outside;
             let product: f64 = f[..d].iter().product();
             total += inv * product;
             for k in 0..d {
@@ -89,7 +107,7 @@ impl Overlap for CellsOverlap {
                 .add_scalar(1.0)
                 .mul_scalar(0.5)
         };
-        let mut weight = Tensor::<2>::zeros([r, n], &device);
+        let mut weight = Tensor::<2>::zeros([r, n], &device).add_scalar(self.outside);
         for cell in &self.cells {
             let lo = tensor_from::<3>(cell.lo.clone(), [1, 1, d], &device);
             let hi = tensor_from::<3>(cell.hi.clone(), [1, 1, d], &device);
@@ -100,7 +118,7 @@ impl Overlap for CellsOverlap {
             for k in 1..d {
                 product = product * f.clone().narrow(2, k, 1);
             }
-            weight = weight + product.squeeze_dim::<2>(2).mul_scalar(1.0 / cell.height);
+            weight = weight + product.squeeze_dim::<2>(2).mul_scalar(1.0 / cell.height - self.outside);
         }
         self.flat.tensor(a, b) * weight
     }
@@ -113,9 +131,6 @@ impl Overlap for CellsOverlap {
         }
         let mut grad_m = [0.0; 8];
         let w = self.weight(&m[..d], &mut grad_m[..d]);
-        if w == 0.0 && grad_m[..d].iter().all(|g| *g == 0.0) {
-            return 0.0;
-        }
         let mut grad_flat = [0.0; 8];
         let p = self.flat.value_and_grad(a, b, 1.0, &mut grad_flat[..d]);
         for k in 0..d {
@@ -130,7 +145,7 @@ mod tests {
     use super::super::quadrature_check::{grad_by_differences, overlap_by_quadrature};
     use super::*;
 
-    fn two_cells() -> CellsOverlap {
+    fn two_cells(floor: f64) -> CellsOverlap {
         CellsOverlap::new(
             0.1,
             vec![
@@ -145,19 +160,27 @@ mod tests {
                     height: 1.5,
                 },
             ],
+            floor,
         )
     }
 
     /// Piecewise constant in 2-D, near the inner jump and near the outer edge, against a
-    /// midpoint rule; the gradient against central differences.
+    /// midpoint rule, with nothing outside (MATH.md's formula) and with a density floor; the
+    /// gradient against central differences.
     #[test]
     fn matches_quadrature_and_differences() {
-        let overlap = two_cells();
+        for floor in [0.0, 0.1] {
+            check(floor);
+        }
+    }
+
+    fn check(floor: f64) {
+        let overlap = two_cells(floor);
         let inv = |x: &[f64]| {
             if x.iter().any(|v| v.abs() > 0.5) {
-                0.0
+                if floor > 0.0 { 1.0 / (floor * 1.5) } else { 0.0 }
             } else if x[0] < 0.0 {
-                2.0
+                1.0 / 0.5f64.max(floor * 1.5)
             } else {
                 1.0 / 1.5
             }
@@ -165,7 +188,7 @@ mod tests {
         for (a, b) in [([0.02, 0.1], [-0.05, 0.15]), ([0.45, -0.4], [0.5, -0.48])] {
             let mut grad = [0.0; 2];
             let closed = overlap.value_and_grad(&a, &b, 1.0, &mut grad);
-            let quad = overlap_by_quadrature(0.1, &a, &b, &inv, -0.5, 0.5, 1000);
+            let quad = overlap_by_quadrature(0.1, &a, &b, &inv, -1.5, 1.5, 3000);
             assert!((closed - quad).abs() < 1e-5 * closed, "{closed} vs {quad}");
             let fd = grad_by_differences(&overlap, &a, &b);
             for k in 0..2 {
