@@ -158,6 +158,7 @@ fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Res
             let points: Vec<(f64, f64)> = result
                 .runs
                 .iter()
+                .filter(|(label, _, _)| selected(fit, label))
                 .filter_map(|(_, _, s)| {
                     let x = s.get(x_key)?.as_f64()?;
                     let y = s.get(&fit.y)?.as_f64()?;
@@ -186,7 +187,7 @@ fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Res
         FitKind::ExpRate => {
             let (t0, t1) = (fit.t_min.unwrap_or(0.0), fit.t_max.unwrap_or(f64::INFINITY));
             let mut rates = Vec::new();
-            for (label, folder, _) in &result.runs {
+            for (label, folder, _) in result.runs.iter().filter(|r| selected(fit, &r.0)) {
                 let t = read_column(folder, "t")?;
                 let y = read_column(folder, &fit.y)?;
                 let points: Vec<(f64, f64)> = t
@@ -205,6 +206,10 @@ fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+fn selected(fit: &Fit, label: &str) -> bool {
+    fit.labels.as_deref().is_none_or(|p| label.starts_with(p))
 }
 
 /// One column of a run's metrics.csv (empty cells read as NaN).

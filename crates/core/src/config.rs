@@ -247,6 +247,9 @@ pub struct Fit {
     /// Window end (`exp_rate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_max: Option<f64>,
+    /// Only variants whose label starts with this (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
 }
 
 /// A figure overlaying a logged series of every variant.

@@ -8,10 +8,12 @@ use meanfield_core::RunConfig;
 
 use super::run::{default_out, execute};
 
-/// The embedded default: a 2-D swarming flow from a Gaussian blob to its ring.
-pub const DEMO_CONFIG: &str = include_str!("../../../../experiments/swarming.toml");
+/// The embedded default: 200 robots covering a C-shaped 2-D target by the blob method, 20% of
+/// them removed at half time.
+pub const DEMO_CONFIG: &str = include_str!("../../../../experiments/blob_coverage_mixture.toml");
 
-/// Run the demo: a 2-D swarming flow (K = |x|^4/4 - |x|^2/2) from a Gaussian blob.
+/// Run the demo: the blob method covering a C-shaped 2-D Gaussian-mixture target with 200
+/// robots; 20% fail at half time and the rest redistribute.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Example:\n  meanfield demo --out runs/demo\n  tensorboard --logdir runs/demo"

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use meanfield_core::RunConfig;
+use meanfield_core::target::TargetConfig;
+use meanfield_core::{InitConfig, RunConfig};
 
 use super::run::default_out;
 use crate::experiment::{ExperimentResult, run_experiment};
@@ -43,8 +44,12 @@ fn experiment_files(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<(PathB
     for path in files {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
-        let config =
-            RunConfig::from_toml(&text, &[]).with_context(|| path.display().to_string())?;
+        let mut config: RunConfig =
+            toml::from_str(&text).with_context(|| path.display().to_string())?;
+        anchor_paths(&mut config, dir.parent().unwrap_or(Path::new(".")));
+        config
+            .validate()
+            .with_context(|| path.display().to_string())?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -61,6 +66,22 @@ fn experiment_files(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<(PathB
         );
     }
     Ok(out)
+}
+
+/// Resolves relative file paths of an experiment (PNG targets, CSV initialisers) against the
+/// repository root, the parent of the experiments folder.
+fn anchor_paths(config: &mut RunConfig, root: &Path) {
+    let anchor = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = root.join(&*p);
+        }
+    };
+    if let Some(TargetConfig::Image { path, .. }) = &mut config.target {
+        anchor(path);
+    }
+    if let InitConfig::Csv { path } = &mut config.particles.init {
+        anchor(path);
+    }
 }
 
 /// Entry point of `meanfield reproduce`.

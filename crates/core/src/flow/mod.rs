@@ -143,8 +143,7 @@ impl ParticleFlow {
                 ),
             ));
         }
-        let x0 = initial_positions(config)?;
-        let m0 = initial_masses(config, &x0)?;
+        let (x0, m0) = initial_state(config)?;
         let target = match &config.metrics.reference {
             Some(reference) => {
                 let r: Arc<dyn Target> = reference.build("metrics.reference")?.into();
@@ -361,14 +360,17 @@ fn remove_fraction(
     ))
 }
 
-/// Particle masses: equal, or proportional to `particles.weights` at the positions.
+/// Initial positions and masses: equal masses, or masses proportional to `particles.weights`
+/// at the positions, particles where that density vanishes left out (a grid over a box holding
+/// a round support).
 ///
 /// # Errors
-/// [`CoreError::Config`] when a particle sits where the weight density vanishes.
-pub fn initial_masses(config: &RunConfig, x0: &Points) -> Result<Vec<f64>> {
+/// Initialiser errors; [`CoreError::Config`] when fewer than two particles carry weight.
+pub fn initial_state(config: &RunConfig) -> Result<(Points, Vec<f64>)> {
+    let x0 = initial_positions(config)?;
     let n = x0.n();
     let Some(weights) = &config.particles.weights else {
-        return Ok(vec![1.0 / n as f64; n]);
+        return Ok((x0, vec![1.0 / n as f64; n]));
     };
     let density = weights.build("particles.weights")?;
     if density.dim() != x0.d() {
@@ -377,13 +379,18 @@ pub fn initial_masses(config: &RunConfig, x0: &Points) -> Result<Vec<f64>> {
             format!("has dimension {}, the particles have {}", density.dim(), x0.d()),
         ));
     }
-    let w: Vec<f64> = x0.iter().map(|x| density.density(x)).collect();
-    if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+    let (kept, w): (Vec<&[f64]>, Vec<f64>) = x0
+        .iter()
+        .map(|x| (x, density.density(x)))
+        .filter(|(_, w)| w.is_finite() && *w > 0.0)
+        .unzip();
+    if kept.len() < 2 {
         return Err(CoreError::config(
             "particles.weights",
-            format!("particle {i} sits where the weight density is {} (needs > 0)", w[i]),
+            format!("only {} particle(s) sit where the density is > 0", kept.len()),
         ));
     }
     let total: f64 = w.iter().sum();
-    Ok(w.iter().map(|v| v / total).collect())
+    let points = Points::new(x0.d(), kept.concat())?;
+    Ok((points, w.iter().map(|v| v / total).collect()))
 }

@@ -116,17 +116,15 @@ impl DormandPrince {
             let ratio = (err.expect("embedded pair").abs() / scale)
                 .max()
                 .into_scalar::<f64>();
-            if !ratio.is_finite() {
-                return Err(CoreError::NonFinite(
-                    "dopri5 error estimate is not finite".into(),
-                ));
-            }
-            let factor = if ratio == 0.0 {
+            // A non-finite estimate (a step far beyond stability overflowed) is a rejection.
+            let factor = if !ratio.is_finite() {
+                0.1
+            } else if ratio == 0.0 {
                 5.0
             } else {
                 (0.9 * ratio.powf(-0.2)).clamp(0.2, 5.0)
             };
-            if ratio <= 1.0 {
+            if ratio <= 1.0 && ratio.is_finite() {
                 x = next;
                 t += h_try;
                 if !last {
