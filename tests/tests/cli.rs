@@ -119,6 +119,113 @@ fn every_experiment_passes_in_quick_mode() {
         assert!(report.contains(&format!("## {name}")), "{report}");
         assert_eq!(summary(&out.join(name))["energy_monotone"], true, "{name}");
     }
+    for name in [
+        "blob_seed_1d",
+        "blob_convergence_1d",
+        "blob_barenblatt_1d",
+        "blob_barenblatt_2d",
+        "blob_coverage_mixture",
+        "blob_coverage_image",
+        "sampling_comparison",
+        "random_batch",
+    ] {
+        assert!(report.contains(&format!("## {name}")), "{report}");
+    }
+    for png in [
+        "blob_seed_1d/gaussian/trajectories.png",
+        "blob_convergence_1d/fit_l1_rate_gaussian.png",
+        "blob_coverage_image/particles.png",
+        "sampling_comparison/compare_w2_t.png",
+    ] {
+        assert!(out.join(png).exists(), "{png}");
+    }
+}
+
+const BLOB: &str = r#"
+name = "blob"
+method = "blob"
+[particles]
+n = 60
+init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
+[blob]
+eps = 0.15
+[target]
+kind = "gaussian"
+mean = [0.0, 0.0]
+std = [0.4]
+[flow]
+stepper = { kind = "rk4" }
+dt = 0.005
+t_final = 0.1
+"#;
+
+/// A blob run writes the summary keys users rely on and the final positions; its energy
+/// does not increase.
+#[test]
+fn blob_run_summary_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("blob.toml");
+    fs::write(&config, BLOB).unwrap();
+    let out = dir.path().join("run");
+    assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+    let s = summary(&out);
+    for key in [
+        "method",
+        "n",
+        "d",
+        "steps",
+        "t_final",
+        "wall_seconds",
+        "energy_final",
+        "kl_final",
+        "l1_final",
+        "mmd_final",
+    ] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    assert_eq!(s["method"], "blob");
+    assert_eq!(s["energy_monotone"], true);
+    let final_points = Points::read_csv(&out.join("particles_final.csv")).unwrap();
+    assert_eq!((final_points.n(), final_points.d()), (60, 2));
+}
+
+/// Blob-specific bad input: eps <= 0, the Gaussian closed form outside its range, SVGD on a
+/// target without a score, a random batch of 1.
+#[test]
+fn blob_bad_input_gives_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let cases = [
+        (BLOB.replace("eps = 0.15", "eps = 0.0"), "blob.eps"),
+        (BLOB.replace("eps = 0.15", "eps = 0.6"), "eps^2 < 2 sigma^2"),
+        (
+            BLOB.replace("eps = 0.15", "eps = 0.15\nbatch = 1"),
+            "blob.batch",
+        ),
+        (
+            BLOB.replace("method = \"blob\"", "method = \"svgd\"")
+                .replace(
+                    "kind = \"gaussian\"\nmean = [0.0, 0.0]\nstd = [0.4]",
+                    "kind = \"uniform_box\"\nlo = [-1, -1]\nhi = [1, 1]",
+                ),
+            "svgd",
+        ),
+        (
+            BLOB.replace("method = \"blob\"", "method = \"langevin\""),
+            "energy.drift",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let config = dir.path().join(format!("bad{i}.toml"));
+        fs::write(&config, text).unwrap();
+        let err = run_into(&config, &out).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "`{err}` should contain `{expected}`"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(!out.exists(), "no folder for bad input");
+    }
 }
 
 /// `ot emd` against brute force over permutations, and its JSON contract.

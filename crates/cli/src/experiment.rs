@@ -123,7 +123,11 @@ pub fn run_experiment(
             })
             .collect::<anyhow::Result<_>>()?;
         let name = format!("compare_{}_{}.png", compare.series, compare.x);
-        let x_label = if compare.x == "t" { "time t" } else { "wall-clock seconds" };
+        let x_label = if compare.x == "t" {
+            "time t"
+        } else {
+            "wall-clock seconds"
+        };
         line_plot(
             &format!("{}: {}", base.name, compare.series),
             x_label,
@@ -166,19 +170,29 @@ fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Res
                 })
                 .collect();
             let Some(rate) = slope(&points) else {
-                bail!("fit {}: fewer than two runs with positive {x_key}, {}", fit.name, fit.y);
+                bail!(
+                    "fit {}: fewer than two runs with positive {x_key}, {}",
+                    fit.name,
+                    fit.y
+                );
             };
             result.fits.insert(fit.name.clone(), rate);
             let (mx, my) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
                 (a + x / points.len() as f64, b + y / points.len() as f64)
             });
-            let line = points.iter().map(|(x, _)| (*x, my + rate * (x - mx))).collect();
+            let line = points
+                .iter()
+                .map(|(x, _)| (*x, my + rate * (x - mx)))
+                .collect();
             let name = format!("fit_{}.png", fit.name);
             line_plot(
                 &format!("{}: slope {rate:.3}", fit.name),
                 &format!("log10 {x_key}"),
                 &format!("log10 {}", fit.y),
-                &[Series::new("measured", points), Series::reference("least squares", line)],
+                &[
+                    Series::new("measured", points),
+                    Series::reference("least squares", line),
+                ],
                 false,
             )?
             .save_png(&dir.join(&name))?;
@@ -196,8 +210,9 @@ fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Res
                     .filter(|(t, y)| *t >= t0 && *t <= t1 && *y > 0.0)
                     .map(|(t, y)| (t, y.ln()))
                     .collect();
-                let rate = -slope(&points)
-                    .with_context(|| format!("fit {}: fewer than two points in [{t0}, {t1}]", fit.name))?;
+                let rate = -slope(&points).with_context(|| {
+                    format!("fit {}: fewer than two points in [{t0}, {t1}]", fit.name)
+                })?;
                 rates.push((label.clone(), rate));
             }
             for (label, rate) in rates {
@@ -215,7 +230,8 @@ fn selected(fit: &Fit, label: &str) -> bool {
 /// One column of a run's metrics.csv (empty cells read as NaN).
 fn read_column(folder: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
     let path = folder.join("metrics.csv");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let k = header
@@ -223,6 +239,11 @@ fn read_column(folder: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
         .position(|h| *h == column)
         .with_context(|| format!("{}: no column `{column}`", path.display()))?;
     Ok(lines
-        .map(|l| l.split(',').nth(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN))
+        .map(|l| {
+            l.split(',')
+                .nth(k)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN)
+        })
         .collect())
 }

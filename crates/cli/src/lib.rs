@@ -28,6 +28,8 @@ pub enum Command {
     /// Optimal transport between point clouds.
     #[command(subcommand)]
     Ot(commands::ot::OtCommand),
+    /// Evaluate a trained RBF network at points.
+    Predict(commands::predict::PredictArgs),
     /// Run experiments/ and write report.md.
     Reproduce(commands::reproduce::ReproduceArgs),
     /// Version, backends and devices.
@@ -43,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => commands::run::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Ot(cmd) => commands::ot::run(cmd),
+        Command::Predict(args) => commands::predict::run(args),
         Command::Reproduce(args) => commands::reproduce::run(args),
         Command::Info(args) => commands::info::run(args),
     }

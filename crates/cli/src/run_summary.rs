@@ -4,10 +4,12 @@ use meanfield_core::{FlowOutcome, RunConfig};
 use serde_json::{Map, Value, json};
 
 /// Largest relative increase of the energy between consecutive logged steps (0 when it never
-/// increases).
+/// increases). Two rows at the same time (before and after particles are removed) are not a
+/// step of the flow and are skipped.
 pub fn max_energy_increase(energy: &[(f64, f64)]) -> f64 {
     energy
         .windows(2)
+        .filter(|w| w[1].0 > w[0].0)
         .map(|w| (w[1].1 - w[0].1) / w[0].1.abs().max(1e-300))
         .fold(0.0, f64::max)
 }

@@ -40,10 +40,14 @@ pub struct RunConfig {
     /// Mollifier and evaluation of the blob methods.
     #[serde(default)]
     pub blob: BlobConfig,
+    /// The RBF network trainer (`method = "rbf_network"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::network_config::NetworkConfig>,
     /// Optional target density (for `drift = neg_log_target` and the KL/L1/MMD metrics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetConfig>,
-    /// Time integration.
+    /// Time integration (unused by `rbf_network`).
+    #[serde(default)]
     pub flow: FlowConfig,
     /// Diagnostics.
     #[serde(default)]
@@ -112,6 +116,18 @@ pub struct FlowConfig {
     /// Remove a random fraction of the particles at a given time (robot failures).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<RemovalConfig>,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        Self {
+            stepper: StepperConfig::default(),
+            dt: 0.01,
+            t_final: 1.0,
+            log_every: default_log_every(),
+            remove: None,
+        }
+    }
 }
 
 /// `flow.remove = { at = T, fraction = f }`: at the first step with `t >= T`, a seeded random
@@ -381,6 +397,15 @@ impl RunConfig {
             MethodKind::Svgd if self.target.is_none() => {
                 return Err(CoreError::config("target", "method `svgd` needs a target"));
             }
+            MethodKind::RbfNetwork => match &self.network {
+                Some(network) => network.validate()?,
+                None => {
+                    return Err(CoreError::config(
+                        "network",
+                        "method `rbf_network` needs a [network] table",
+                    ));
+                }
+            },
             _ => {}
         }
         self.blob.validate(self.method, self.particles.n)?;

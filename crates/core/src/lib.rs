@@ -36,6 +36,7 @@ pub mod kernel;
 mod method_config;
 pub mod metrics;
 mod mollifier;
+pub mod network_config;
 mod observer;
 mod points;
 pub mod stepper;

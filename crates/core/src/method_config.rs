@@ -22,6 +22,8 @@ pub enum MethodKind {
     Langevin,
     /// Stein variational gradient descent with an RBF kernel (median bandwidth).
     Svgd,
+    /// The RBF two-layer network trainer of `[network]`: the particles are the neurons' centres.
+    RbfNetwork,
 }
 
 impl MethodKind {
@@ -33,6 +35,7 @@ impl MethodKind {
             Self::LinearBlob => "linear_blob",
             Self::Langevin => "langevin",
             Self::Svgd => "svgd",
+            Self::RbfNetwork => "rbf_network",
         }
     }
 }

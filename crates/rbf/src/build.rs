@@ -50,6 +50,12 @@ pub fn build_method(config: &RunConfig, _device: &Device) -> Result<Box<dyn Part
         )),
         MethodKind::LinearBlob => Box::new(LinearBlob(free_energy(energy))),
         MethodKind::Langevin => Box::new(Langevin(free_energy(energy))),
+        MethodKind::RbfNetwork => {
+            return Err(CoreError::config(
+                "method",
+                "`rbf_network` is trained by network::Trainer, not integrated as a flow",
+            ));
+        }
         MethodKind::Svgd => {
             if energy.is_some() {
                 return Err(CoreError::config(
@@ -183,7 +189,10 @@ fn cells_of(density: &PiecewiseConstant, eps: f64, floor: f64) -> CellsOverlap {
 
 /// `[lo - pad, hi + pad]`.
 fn padded(lo: &[f64], hi: &[f64], pad: f64) -> (Vec<f64>, Vec<f64>) {
-    (lo.iter().map(|v| v - pad).collect(), hi.iter().map(|v| v + pad).collect())
+    (
+        lo.iter().map(|v| v - pad).collect(),
+        hi.iter().map(|v| v + pad).collect(),
+    )
 }
 
 /// The quadrature domain: `blob.domain_lo/hi`, else the target's support box padded by

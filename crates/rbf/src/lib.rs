@@ -12,6 +12,7 @@ mod baselines;
 mod blob;
 mod build;
 mod entropy;
+pub mod network;
 pub mod overlap;
 mod pairwise;
 mod quadrature;

@@ -3,5 +3,6 @@
 pub mod demo;
 pub mod info;
 pub mod ot;
+pub mod predict;
 pub mod reproduce;
 pub mod run;

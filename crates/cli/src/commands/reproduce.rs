@@ -138,11 +138,16 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         let deterministic = |s: &serde_json::Value| {
-            !matches!(s.get("method").and_then(|m| m.as_str()), Some("langevin" | "svgd"))
-                && s.get("batch").is_none()
+            !matches!(
+                s.get("method").and_then(|m| m.as_str()),
+                Some("langevin" | "svgd")
+            ) && s.get("batch").is_none()
         };
         for (label, _, summary) in result.runs.iter().filter(|r| deterministic(&r.2)) {
-            let monotone = summary.get("energy_monotone").and_then(serde_json::Value::as_bool) == Some(true);
+            let monotone = summary
+                .get("energy_monotone")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true);
             failures += usize::from(!monotone);
             writeln!(
                 report,
@@ -157,7 +162,11 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
         for (label, folder, _) in &result.runs {
             for fig in FIGURES {
                 if folder.join(fig).exists() {
-                    let rel = if label.is_empty() { fig.to_string() } else { format!("{label}/{fig}") };
+                    let rel = if label.is_empty() {
+                        fig.to_string()
+                    } else {
+                        format!("{label}/{fig}")
+                    };
                     writeln!(report, "![{} {rel}]({}/{rel})", config.name, config.name)?;
                 }
             }
@@ -186,8 +195,14 @@ const FIGURES: [&str; 6] = [
 
 /// Summary keys shown per run when present.
 const SHOWN: [&str; 8] = [
-    "energy_final", "kl_final", "l1_final", "mmd_final", "w2_final", "variance_final",
-    "radius_mean_final", "kl_before_removal",
+    "energy_final",
+    "kl_final",
+    "l1_final",
+    "mmd_final",
+    "w2_final",
+    "variance_final",
+    "radius_mean_final",
+    "kl_before_removal",
 ];
 
 fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {

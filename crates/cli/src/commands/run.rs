@@ -6,8 +6,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use meanfield_core::{DeviceChoice, ParticleFlow, RunConfig};
+use meanfield_core::{DeviceChoice, FlowOutcome, MethodKind, ParticleFlow, RunConfig};
 use meanfield_log::{RunFolder, RunLogger};
+use meanfield_rbf::network::Trainer;
 
 use crate::run_summary::summary_json;
 
@@ -59,6 +60,9 @@ pub fn default_out(name: &str) -> PathBuf {
 /// Runs `config` into `out` and returns its summary. Everything is validated and built before
 /// the folder is created; a run that stops early keeps its files and returns an error.
 pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Value> {
+    if config.method == MethodKind::RbfNetwork {
+        return execute_network(config, out);
+    }
     let device = config.device.device()?;
     device.seed(config.seed);
     let method = meanfield_rbf::build_method(config, &device)?;
@@ -77,6 +81,40 @@ pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Val
     folder.write_summary(&summary)?;
     figures?;
     if let Some(message) = &outcome.stopped {
+        bail!(
+            "{}: {message}; everything up to then is in the folder",
+            out.display()
+        );
+    }
+    Ok(summary)
+}
+
+/// Trains the RBF network of `config` into `out` (checkpoints included).
+fn execute_network(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Value> {
+    let device = config.device.device()?;
+    device.seed(config.seed);
+    let trainer = Trainer::new(config, device)?;
+    let folder = RunFolder::create(out)?;
+    let mut logger = RunLogger::new(folder.clone(), &config.name, &config.to_toml())?;
+    let start = Instant::now();
+    let outcome = trainer.run(&mut logger, Some(folder.path(".").as_path()))?;
+    let wall_seconds = start.elapsed().as_secs_f64();
+    outcome
+        .positions
+        .write_csv(&folder.path("particles_final.csv"))?;
+    let energy = logger.series("energy").to_vec();
+    let figures = logger.finish(None);
+    let flow_outcome = FlowOutcome {
+        steps: outcome.steps,
+        t: outcome.t,
+        positions: outcome.positions,
+        metrics: outcome.metrics,
+        stopped: outcome.stopped,
+    };
+    let summary = summary_json(config, "rbf_network", &flow_outcome, &energy, wall_seconds);
+    folder.write_summary(&summary)?;
+    figures?;
+    if let Some(message) = &flow_outcome.stopped {
         bail!(
             "{}: {message}; everything up to then is in the folder",
             out.display()

@@ -376,7 +376,11 @@ pub fn initial_state(config: &RunConfig) -> Result<(Points, Vec<f64>)> {
     if density.dim() != x0.d() {
         return Err(CoreError::config(
             "particles.weights",
-            format!("has dimension {}, the particles have {}", density.dim(), x0.d()),
+            format!(
+                "has dimension {}, the particles have {}",
+                density.dim(),
+                x0.d()
+            ),
         ));
     }
     let (kept, w): (Vec<&[f64]>, Vec<f64>) = x0
@@ -387,7 +391,10 @@ pub fn initial_state(config: &RunConfig) -> Result<(Points, Vec<f64>)> {
     if kept.len() < 2 {
         return Err(CoreError::config(
             "particles.weights",
-            format!("only {} particle(s) sit where the density is > 0", kept.len()),
+            format!(
+                "only {} particle(s) sit where the density is > 0",
+                kept.len()
+            ),
         ));
     }
     let total: f64 = w.iter().sum();

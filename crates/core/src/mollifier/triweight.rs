@@ -27,7 +27,7 @@ impl TriweightMollifier {
 
 /// `Gamma(k / 2)` for an integer `k >= 1`.
 fn gamma_half_integer(k: usize) -> f64 {
-    let (mut x, mut g) = if k % 2 == 0 {
+    let (mut x, mut g) = if k.is_multiple_of(2) {
         (1.0, 1.0)
     } else {
         (0.5, PI.sqrt())

@@ -30,7 +30,8 @@ impl Barenblatt {
             _ => stirling_gamma(df / 2.0),
         };
         let sphere = 2.0 * PI.powf(df / 2.0) / gamma_half_d;
-        let c = (sphere * 2.0 / (df * (df + 2.0)) * k.powf(-df / 2.0)).powf(-1.0 / (1.0 + df / 2.0));
+        let c =
+            (sphere * 2.0 / (df * (df + 2.0)) * k.powf(-df / 2.0)).powf(-1.0 / (1.0 + df / 2.0));
         Self { d, s: t / 2.0, c }
     }
 

@@ -50,11 +50,19 @@ impl CellsOverlap {
     pub fn new(eps: f64, cells: Vec<Cell>, floor: f64) -> Self {
         let d = cells.first().map_or(1, |c| c.lo.len());
         let top = cells.iter().map(|c| c.height).fold(0.0, f64::max);
-        let outside = if floor > 0.0 { 1.0 / (floor * top) } else { 0.0 };
+        let outside = if floor > 0.0 {
+            1.0 / (floor * top)
+        } else {
+            0.0
+        };
         let cells = cells
             .into_iter()
             .map(|c| Cell {
-                height: if floor > 0.0 { c.height.max(floor * top) } else { c.height },
+                height: if floor > 0.0 {
+                    c.height.max(floor * top)
+                } else {
+                    c.height
+                },
                 ..c
             })
             .filter(|c| c.height > 0.0 && (1.0 / c.height - outside).abs() > 0.0)
@@ -118,7 +126,10 @@ impl Overlap for CellsOverlap {
             for k in 1..d {
                 product = product * f.clone().narrow(2, k, 1);
             }
-            weight = weight + product.squeeze_dim::<2>(2).mul_scalar(1.0 / cell.height - self.outside);
+            weight = weight
+                + product
+                    .squeeze_dim::<2>(2)
+                    .mul_scalar(1.0 / cell.height - self.outside);
         }
         self.flat.tensor(a, b) * weight
     }
@@ -178,7 +189,11 @@ mod tests {
         let overlap = two_cells(floor);
         let inv = |x: &[f64]| {
             if x.iter().any(|v| v.abs() > 0.5) {
-                if floor > 0.0 { 1.0 / (floor * 1.5) } else { 0.0 }
+                if floor > 0.0 {
+                    1.0 / (floor * 1.5)
+                } else {
+                    0.0
+                }
             } else if x[0] < 0.0 {
                 1.0 / 0.5f64.max(floor * 1.5)
             } else {

@@ -1,0 +1,356 @@
+//! Training the RBF network: full-batch gradient descent (the mean-field particle flow) or
+//! minibatch SGD/Adam from burn, with validation, checkpoints (burn's burnpack records) and
+//! prediction.
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
+use burn::tensor::{Device, Tensor};
+use meanfield_core::network_config::{NetworkConfig, OptimizerKind};
+use meanfield_core::{
+    CoreError, Observer, Points, Result, RunConfig, host_vec, initial_positions, tensor_from,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::index::sample;
+
+use super::{Dataset, RbfNetwork};
+
+/// File name of the checkpoint inside a run folder.
+pub const CHECKPOINT: &str = "model.bpk";
+/// File name of the network's shape (N, d, eps) beside the checkpoint.
+pub const SHAPE: &str = "network.toml";
+
+/// How training ended.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// Optimiser steps done.
+    pub steps: usize,
+    /// Mean-field time `steps * lr / N` (the flow time of full-batch gradient descent).
+    pub t: f64,
+    /// Final centres.
+    pub positions: Points,
+    /// Final metrics (train loss as `energy`, `train_mse`, `val_mse`, `eps`).
+    pub metrics: Vec<(String, f64)>,
+    /// `Some(message)` when training stopped early (a NaN loss).
+    pub stopped: Option<String>,
+}
+
+/// A built training problem.
+#[derive(Debug)]
+pub struct Trainer {
+    config: NetworkConfig,
+    seed: u64,
+    device: Device,
+    x0: Points,
+    train: Dataset,
+    validation: Dataset,
+}
+
+impl Trainer {
+    /// Reads or generates the data, splits it and places the initial centres
+    /// (`particles.init`).
+    ///
+    /// # Errors
+    /// Config, data and dimension errors.
+    pub fn new(run: &RunConfig, device: Device) -> Result<Self> {
+        run.validate()?;
+        let config = run
+            .network
+            .clone()
+            .ok_or_else(|| CoreError::config("network", "missing [network] table"))?;
+        let mut rng = StdRng::seed_from_u64(run.seed ^ 0xda7a);
+        let data = Dataset::from_config(&config.data, &mut rng)?;
+        let x0 = initial_positions(run)?;
+        if data.d != x0.d() {
+            return Err(CoreError::config(
+                "network.data",
+                format!(
+                    "has dimension {}, the centres (particles.init) have {}",
+                    data.d,
+                    x0.d()
+                ),
+            ));
+        }
+        let (train, validation) = data.split(config.validation_fraction, &mut rng);
+        Ok(Self {
+            config,
+            seed: run.seed,
+            device,
+            x0,
+            train,
+            validation,
+        })
+    }
+
+    fn tensors(&self, data: &Dataset, idx: Option<&[usize]>) -> (Tensor<2>, Tensor<1>, Tensor<1>) {
+        let all: Vec<usize>;
+        let idx = match idx {
+            Some(i) => i,
+            None => {
+                all = (0..data.len()).collect();
+                &all
+            }
+        };
+        let d = data.d;
+        let scale = data.len() as f64 / idx.len() as f64;
+        let z: Vec<f64> = idx
+            .iter()
+            .flat_map(|i| data.z[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        let y: Vec<f64> = idx.iter().map(|i| data.y[*i]).collect();
+        let w: Vec<f64> = idx.iter().map(|i| data.w[*i] * scale).collect();
+        let dev = self.device.clone().autodiff();
+        (
+            tensor_from(z, [idx.len(), d], &dev),
+            tensor_from(y, [idx.len()], &dev),
+            tensor_from(w, [idx.len()], &dev),
+        )
+    }
+
+    /// `1/2 sum_k w_k (f(z_k) - y_k)^2`.
+    fn loss(model: &RbfNetwork, (z, y, w): (Tensor<2>, Tensor<1>, Tensor<1>)) -> Tensor<1> {
+        ((model.forward(z) - y).square() * w).sum().mul_scalar(0.5)
+    }
+
+    /// Mean squared error on a dataset (0 for an empty one).
+    fn mse(&self, model: &RbfNetwork, data: &Dataset) -> f64 {
+        if data.is_empty() {
+            return 0.0;
+        }
+        let (z, y, _) = self.tensors(data, None);
+        let err = host_vec(model.forward(z) - y);
+        err.iter().map(|e| e * e).sum::<f64>() / err.len() as f64
+    }
+
+    /// Trains, reporting to `observer` and (when given) writing a checkpoint into
+    /// `checkpoint_dir` at every logged step, so an interrupted run keeps the last good one.
+    ///
+    /// # Errors
+    /// Checkpoint write errors.
+    pub fn run(
+        &self,
+        observer: &mut dyn Observer,
+        checkpoint_dir: Option<&Path>,
+    ) -> Result<TrainOutcome> {
+        let c = &self.config;
+        let n = self.x0.n();
+        let dev = self.device.clone().autodiff();
+        let mut model = RbfNetwork::new(
+            self.x0.to_tensor(&dev),
+            c.weight_init,
+            c.eps,
+            c.train_weights,
+            c.train_width,
+        );
+        let mut optimizer = match c.optimizer {
+            OptimizerKind::Gd | OptimizerKind::Sgd => SgdConfig::new().init(),
+            OptimizerKind::Adam => AdamConfig::new().init(),
+        };
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0xba7c);
+        let time = |step: usize| step as f64 * c.lr / n as f64;
+        let mut metrics = Vec::new();
+        let mut stopped = None;
+        let mut done = 0;
+        let mut last_good = self.x0.clone();
+        for step in 0..=c.steps {
+            if step % c.log_every == 0 || step == c.steps {
+                let train_loss =
+                    Self::loss(&model, self.tensors(&self.train, None)).into_scalar::<f64>();
+                if !train_loss.is_finite() {
+                    stopped = Some(format!(
+                        "stopped at step {step}: the training loss is {train_loss}"
+                    ));
+                    break;
+                }
+                last_good = Points::from_tensor(&model.centres());
+                metrics = vec![
+                    ("energy".to_string(), train_loss),
+                    ("train_mse".to_string(), self.mse(&model, &self.train)),
+                    ("val_mse".to_string(), self.mse(&model, &self.validation)),
+                    ("eps".to_string(), model.eps()),
+                ];
+                observer.scalars(step, time(step), &metrics);
+                if let Some(dir) = checkpoint_dir {
+                    save_checkpoint(&model, dir)?;
+                }
+            }
+            if step == c.steps {
+                break;
+            }
+            let batch = match c.optimizer {
+                OptimizerKind::Gd => None,
+                _ => Some(
+                    sample(
+                        &mut rng,
+                        self.train.len(),
+                        c.batch_size.min(self.train.len()),
+                    )
+                    .into_vec(),
+                ),
+            };
+            let loss = Self::loss(&model, self.tensors(&self.train, batch.as_deref()));
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(c.lr, model, grads);
+            done = step + 1;
+            observer.progress(done, c.steps);
+        }
+        if stopped.is_none() {
+            observer.snapshot(done, time(done), &last_good);
+        }
+        Ok(TrainOutcome {
+            steps: done,
+            t: time(done),
+            positions: last_good,
+            metrics,
+            stopped,
+        })
+    }
+}
+
+/// Writes the burnpack record and the network's shape.
+fn save_checkpoint(model: &RbfNetwork, dir: &Path) -> Result<()> {
+    let [n, d] = model.centres().dims();
+    let shape = format!("n = {n}\nd = {d}\neps = {}\n", model.eps());
+    let path = dir.join(SHAPE);
+    std::fs::write(&path, shape).map_err(|e| CoreError::file(&path, e.to_string()))?;
+    let path = dir.join(CHECKPOINT);
+    model
+        .clone()
+        .save_file(&path)
+        .map_err(|e| CoreError::file(&path, format!("cannot write checkpoint: {e}")))
+}
+
+/// Loads the checkpoint in `model_dir`, evaluates it at the points of `input` (a point-cloud
+/// CSV `x0,..`) and writes `x0,..,y` to `output`; returns the number of predictions.
+///
+/// # Errors
+/// Missing or corrupt checkpoint, a dimension mismatch, CSV errors.
+pub fn predict_file(
+    model_dir: &Path,
+    input: &Path,
+    output: &Path,
+    device: &Device,
+) -> Result<usize> {
+    let shape_path = model_dir.join(SHAPE);
+    let text = std::fs::read_to_string(&shape_path)
+        .map_err(|e| CoreError::file(&shape_path, format!("cannot read: {e}")))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| CoreError::file(&shape_path, format!("{e}")))?;
+    let get = |k: &str| {
+        table
+            .get(k)
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .ok_or_else(|| CoreError::file(&shape_path, format!("missing number `{k}`")))
+    };
+    let (n, d, eps) = (get("n")? as usize, get("d")? as usize, get("eps")?);
+    let points = Points::read_csv(input)?;
+    if points.d() != d {
+        return Err(CoreError::file(
+            input,
+            format!("has dimension {}, the model takes {d}", points.d()),
+        ));
+    }
+    let path = model_dir.join(CHECKPOINT);
+    let skeleton = RbfNetwork::new(Tensor::<2>::zeros([n, d], device), 1.0, eps, false, false);
+    let model = skeleton
+        .try_load_file(&path)
+        .map_err(|e| CoreError::file(&path, format!("cannot load checkpoint: {e}")))?;
+    let y = host_vec(model.forward(points.to_tensor(device)));
+    let mut out = String::new();
+    let header: Vec<String> = (0..d).map(|k| format!("x{k}")).collect();
+    out.push_str(&format!("{},y\n", header.join(",")));
+    for (p, v) in points.iter().zip(&y) {
+        let row: Vec<String> = p
+            .iter()
+            .map(|x| format!("{x:.10e}"))
+            .chain([format!("{v:.10e}")])
+            .collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    std::fs::write(output, out).map_err(|e| CoreError::file(output, e.to_string()))?;
+    Ok(y.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use meanfield_core::energy::Evaluation;
+    use meanfield_core::{Recorder, cpu_device};
+
+    use super::*;
+    use crate::overlap::{Cell, CellsOverlap};
+    use crate::pairwise::PairwiseBlob;
+
+    /// Full-batch gradient descent on the centres, with `a_i = 1`, `f0 = 0` and data on a grid
+    /// weighted `w_q = h / rhobar(z_q)` (rhobar uniform 1/2 on [-1, 1]), follows the blob
+    /// particle flow `dx_i/dt = -N grad_{x_i} E` (closed-form overlap, explicit Euler) with
+    /// `dt = lr / N`: the same trajectories to quadrature accuracy.
+    #[test]
+    fn gradient_descent_is_the_blob_flow() {
+        let dir = std::env::temp_dir().join(format!("meanfield-gd-blob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cells = 2000;
+        let h = 2.0 / cells as f64;
+        let mut csv = String::from("z0,y,w\n");
+        for q in 0..cells {
+            csv.push_str(&format!("{},0,{}\n", -1.0 + (q as f64 + 0.5) * h, h / 0.5));
+        }
+        let data = dir.join("grid.csv");
+        std::fs::write(&data, csv).unwrap();
+        let (n, eps, lr, steps) = (8, 0.08, 0.002, 25);
+        let config = RunConfig::from_toml(
+            &format!(
+                "name = 'gd'\nmethod = 'rbf_network'\n[particles]\nn = {n}\ninit = {{ kind = 'grid', lo = [-0.4], hi = [0.4] }}\n\
+                 [network]\ndata = {{ kind = 'csv', path = '{}' }}\neps = {eps}\noptimizer = 'gd'\nlr = {lr}\nsteps = {steps}\n\
+                 validation_fraction = 0.0\nlog_every = {steps}\n",
+                data.display()
+            ),
+            &[],
+        )
+        .unwrap();
+        let trainer = Trainer::new(&config, cpu_device()).unwrap();
+        let outcome = trainer.run(&mut Recorder::default(), None).unwrap();
+        assert!((outcome.t - steps as f64 * lr / n as f64).abs() < 1e-15);
+
+        let device = cpu_device();
+        let blob = PairwiseBlob::new(
+            Box::new(CellsOverlap::new(
+                eps,
+                vec![Cell {
+                    lo: vec![-1.0],
+                    hi: vec![1.0],
+                    height: 0.5,
+                }],
+                0.0,
+            )),
+            4,
+            Evaluation::Fused,
+            0,
+            0,
+        );
+        let m = Tensor::<1>::ones([n], &device).div_scalar(n as f64);
+        let mut x = initial_positions(&config).unwrap().to_tensor(&device);
+        let dt = lr / n as f64;
+        for _ in 0..steps {
+            let grad = blob.value_and_gradient(&x, &m).1;
+            // Euler step of dx/dt = -(1/m_i) grad E = -N grad E.
+            x = x - grad.mul_scalar(n as f64 * dt);
+        }
+        let flow = host_vec(x);
+        let start = initial_positions(&config).unwrap();
+        for ((gd, fl), x0) in outcome
+            .positions
+            .as_slice()
+            .iter()
+            .zip(&flow)
+            .zip(start.as_slice())
+        {
+            assert!((gd - fl).abs() < 1e-6, "{gd} vs {fl}");
+            assert!((gd - x0).abs() > 1e-4, "the particles moved");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

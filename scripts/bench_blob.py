@@ -1,0 +1,74 @@
+"""One velocity evaluation of the blob method, d = 2, Gaussian target N(0, 0.5^2 I), Gaussian
+mollifier eps = 0.1, closed-form overlap (MATH.md section 2), in NumPy (f64, tiles of 1000
+rows, analytic gradient) and PyTorch on CPU (f64 and f32, tiles, autograd), against
+meanfield's example binary (fused f64 and tiled tensor autodiff; random batch at N = 10^6).
+Called by bench_blob.sh with the example's path."""
+import json, math, os, subprocess, sys, time
+import numpy as np
+import torch
+
+torch.set_num_threads(os.cpu_count())
+EXAMPLE = sys.argv[1]
+SIZES = [1000, 10000]
+EPS, SIG = 0.1, 0.5
+ALPHA = 2 / EPS**2 - 1 / SIG**2
+KAPPA = 1 / (2 * ALPHA * EPS**4)
+NORM = (math.sqrt(2 * math.pi * SIG**2) / (2 * math.pi * EPS**2) * math.sqrt(2 * math.pi / ALPHA)) ** 2
+TILE = 1000
+
+
+def best(f, repeats):
+    f()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); f(); times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def numpy_velocity(x, m):
+    v = np.empty_like(x)
+    for s in range(0, len(x), TILE):
+        a = x[s:s + TILE]
+        sab = a[:, None, :] + x[None, :, :]
+        expo = KAPPA * (sab * sab).sum(-1) - ((a * a).sum(-1)[:, None] + (x * x).sum(-1)[None, :]) / (2 * EPS**2)
+        i = NORM * np.exp(expo) * m[None, :]
+        slope = 2 * KAPPA * sab - a[:, None, :] / EPS**2
+        v[s:s + TILE] = -(i[:, :, None] * slope).sum(1)
+    return v
+
+
+def torch_velocity(x, m):
+    out = []
+    for s in range(0, len(x), TILE):
+        a = x[s:s + TILE].clone().requires_grad_(True)
+        sab = a[:, None, :] + x[None, :, :]
+        expo = KAPPA * (sab * sab).sum(-1) - ((a * a).sum(-1)[:, None] + (x * x).sum(-1)[None, :]) / (2 * EPS**2)
+        e = (NORM * torch.exp(expo) * m[None, :]).sum() * (1.0 / len(x))
+        (g,) = torch.autograd.grad(e, a)
+        out.append(-g * len(x))
+    return torch.cat(out)
+
+
+rows = []
+rng = np.random.default_rng(0)
+for n in SIZES:
+    x = rng.normal(0, 0.3, size=(n, 2)); m = np.full(n, 1.0 / n)
+    reps = 5 if n <= 2000 else 2
+    rows.append({"impl": "numpy-f64", "n": n, "seconds": best(lambda: numpy_velocity(x, m), reps)})
+    for dtype, name in [(torch.float64, "torch-f64"), (torch.float32, "torch-f32")]:
+        xt, mt = torch.tensor(x, dtype=dtype), torch.tensor(m, dtype=dtype)
+        rows.append({"impl": name, "n": n, "seconds": best(lambda: torch_velocity(xt, mt), reps)})
+out = subprocess.run([EXAMPLE] + [str(n) for n in SIZES], capture_output=True, text=True, check=True).stdout
+extra = [json.loads(line) for line in out.splitlines() if line.strip()]
+rows += [r for r in extra if r["n"] in SIZES]
+
+print("## blob velocity, Gaussian target, d = 2 (seconds per evaluation, best of repeats)\n")
+print("| N | impl | seconds | NumPy / this | PyTorch-f32 / this |\n|---|---|---|---|---|")
+for n in SIZES:
+    ref = {r["impl"]: r["seconds"] for r in rows if r["n"] == n}
+    for r in rows:
+        if r["n"] == n:
+            print(f"| {n} | {r['impl']} | {r['seconds']:.4g} | {ref['numpy-f64']/r['seconds']:.2f} | {ref['torch-f32']/r['seconds']:.2f} |")
+for r in extra:
+    if r["n"] not in SIZES:
+        print(f"\nrandom batch method, N = {r['n']}, p = 32: {r['seconds']:.3f} s per velocity evaluation")
