@@ -39,6 +39,25 @@ impl Overlap for FlatOverlap {
         }
         value
     }
+
+    fn value_and_grads(
+        &self,
+        a: &[f64],
+        b: &[f64],
+        scale: f64,
+        grad_a: &mut [f64],
+        grad_b: &mut [f64],
+    ) -> f64 {
+        let r2: f64 = a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum();
+        let (value, slope) = gaussian_and_slope(r2, self.s, self.d);
+        let c = 2.0 * slope * scale;
+        for k in 0..a.len() {
+            let g = c * (a[k] - b[k]);
+            grad_a[k] += g;
+            grad_b[k] -= g;
+        }
+        value
+    }
 }
 
 #[cfg(test)]

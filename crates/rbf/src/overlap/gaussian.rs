@@ -85,6 +85,33 @@ impl Overlap for GaussianOverlap {
         }
         value
     }
+
+    fn value_and_grads(
+        &self,
+        a: &[f64],
+        b: &[f64],
+        scale: f64,
+        grad_a: &mut [f64],
+        grad_b: &mut [f64],
+    ) -> f64 {
+        let d = a.len();
+        let mut exponent = 0.0;
+        let mut shared = [0.0; 8];
+        for k in 0..d {
+            let (ak, bk) = (a[k] - self.mean[k], b[k] - self.mean[k]);
+            let s = ak + bk;
+            exponent += self.kappa[k] * s * s - (ak * ak + bk * bk) * self.inv_two_eps2;
+            shared[k] = 2.0 * self.kappa[k] * s;
+        }
+        let value = self.norm * exponent.exp();
+        let c = scale * value;
+        let two_inv = 2.0 * self.inv_two_eps2;
+        for k in 0..d {
+            grad_a[k] += c * (shared[k] - two_inv * (a[k] - self.mean[k]));
+            grad_b[k] += c * (shared[k] - two_inv * (b[k] - self.mean[k]));
+        }
+        value
+    }
 }
 
 #[cfg(test)]

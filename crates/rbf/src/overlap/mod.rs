@@ -20,6 +20,19 @@ pub trait Overlap: Send + Sync + std::fmt::Debug {
     fn tensor(&self, a: Tensor<2>, b: Tensor<2>) -> Tensor<2>;
     /// `I(a, b)`; adds `scale * grad_a I(a, b)` into `grad`.
     fn value_and_grad(&self, a: &[f64], b: &[f64], scale: f64, grad: &mut [f64]) -> f64;
+    /// `I(a, b)`; adds `scale * grad_a I` into `grad_a` and `scale * grad_b I` into `grad_b`
+    /// (one evaluation for both particles of a pair, by symmetry).
+    fn value_and_grads(
+        &self,
+        a: &[f64],
+        b: &[f64],
+        scale: f64,
+        grad_a: &mut [f64],
+        grad_b: &mut [f64],
+    ) -> f64 {
+        self.value_and_grad(b, a, scale, grad_b);
+        self.value_and_grad(a, b, scale, grad_a)
+    }
 }
 
 /// `a_i - b_j` for `a: [r, d]`, `b: [n, d]` -> `[r, n, d]`.
