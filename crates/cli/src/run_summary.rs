@@ -1,5 +1,6 @@
 //! The `summary.json` of a particle-flow run.
 
+use meanfield_core::stepper::StepperConfig;
 use meanfield_core::{FlowOutcome, RunConfig};
 use serde_json::{Map, Value, json};
 
@@ -52,8 +53,12 @@ pub fn summary_json(
     map.insert("wall_seconds".into(), json!(wall_seconds));
     map.insert("energy_initial".into(), json!(energy.first().map(|e| e.1)));
     map.insert("energy_final".into(), json!(energy.last().map(|e| e.1)));
-    // Round-off allowance: relative 1e-12 per logged step.
-    map.insert("energy_monotone".into(), json!(increase <= 1e-12));
+    // Allowance per logged step: round-off (1e-12 relative), or the adaptive stepper's rtol.
+    let allowance = match config.flow.stepper {
+        StepperConfig::Dopri5 { rtol, .. } => rtol.max(1e-12),
+        _ => 1e-12,
+    };
+    map.insert("energy_monotone".into(), json!(increase <= allowance));
     map.insert("energy_max_relative_increase".into(), json!(increase));
     for (name, value) in &outcome.metrics {
         if name != "energy" {

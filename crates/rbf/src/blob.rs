@@ -12,7 +12,7 @@ use crate::quadrature::QuadratureBlob;
 #[derive(Debug)]
 pub enum Diffusion {
     /// Pairwise over a closed-form overlap (optionally with random batches).
-    Pairwise(PairwiseBlob),
+    Pairwise(Box<PairwiseBlob>),
     /// Quadrature over a grid.
     Quadrature(QuadratureBlob),
 }

@@ -79,13 +79,13 @@ fn diffusion(config: &RunConfig, d: usize, target: Option<&dyn Target>) -> Resul
         OverlapKind::Auto | OverlapKind::ClosedForm => closed_form(config, d, eps)?,
     };
     if let Some(overlap) = closed {
-        return Ok(Diffusion::Pairwise(PairwiseBlob::new(
+        return Ok(Diffusion::Pairwise(Box::new(PairwiseBlob::new(
             overlap,
             config.energy.tile,
             config.energy.evaluation,
             blob.batch,
             config.seed ^ 0xba7c,
-        )));
+        ))));
     }
     if blob.overlap == OverlapKind::ClosedForm {
         return Err(CoreError::config(

@@ -194,7 +194,7 @@ const FIGURES: [&str; 6] = [
 ];
 
 /// Summary keys shown per run when present.
-const SHOWN: [&str; 8] = [
+const SHOWN: [&str; 10] = [
     "energy_final",
     "kl_final",
     "l1_final",
@@ -202,7 +202,9 @@ const SHOWN: [&str; 8] = [
     "w2_final",
     "variance_final",
     "radius_mean_final",
-    "kl_before_removal",
+    "kl_before_removal_final",
+    "train_mse_final",
+    "val_mse_final",
 ];
 
 fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {
