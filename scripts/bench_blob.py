@@ -7,6 +7,8 @@ import json, math, os, subprocess, sys, time
 import numpy as np
 import torch
 
+from bench_common import best
+
 torch.set_num_threads(os.cpu_count())
 EXAMPLE = sys.argv[1]
 SIZES = [1000, 10000]
@@ -15,14 +17,6 @@ ALPHA = 2 / EPS**2 - 1 / SIG**2
 KAPPA = 1 / (2 * ALPHA * EPS**4)
 NORM = (math.sqrt(2 * math.pi * SIG**2) / (2 * math.pi * EPS**2) * math.sqrt(2 * math.pi / ALPHA)) ** 2
 TILE = 1000
-
-
-def best(f, repeats):
-    f()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); f(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def numpy_velocity(x, m):

@@ -10,19 +10,13 @@
 import json, subprocess, sys, tempfile, time, os
 import numpy as np
 import torch
+
+from bench_common import best
 import ot
 
 torch.set_num_threads(os.cpu_count())
 MEANFIELD, EXAMPLE = sys.argv[1], sys.argv[2]
 SIZES = [1000, 10000]
-
-
-def best(f, repeats):
-    f()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); f(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def numpy_step(x, m):

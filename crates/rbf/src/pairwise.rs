@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use burn::tensor::{Int, Tensor, TensorData};
 use meanfield_core::energy::Evaluation;
-use meanfield_core::{Points, host_vec, is_cpu, tensor_from};
+use meanfield_core::{Points, host_vec, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -48,11 +48,7 @@ impl PairwiseBlob {
     }
 
     fn fused(&self, x: &Tensor<2>) -> bool {
-        match self.evaluation {
-            Evaluation::Auto => is_cpu(&x.device()),
-            Evaluation::Tensor => false,
-            Evaluation::Fused => true,
-        }
+        self.evaluation.is_fused_on(&x.device())
     }
 
     /// The full energy and gradient.

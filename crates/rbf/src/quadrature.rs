@@ -6,7 +6,7 @@
 
 use burn::tensor::Tensor;
 use meanfield_core::energy::Evaluation;
-use meanfield_core::{CoreError, Grid, Mollifier, Points, Result, host_vec, is_cpu, tensor_from};
+use meanfield_core::{CoreError, Grid, Mollifier, Points, Result, host_vec, tensor_from};
 use rayon::prelude::*;
 
 use crate::overlap::squared_distances;
@@ -96,12 +96,7 @@ impl QuadratureBlob {
     /// # Shapes
     /// `x: [n, d]`, `m: [n]` -> `(E, [n, d])`.
     pub fn value_and_gradient(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
-        let fused = match self.evaluation {
-            Evaluation::Auto => is_cpu(&x.device()),
-            Evaluation::Tensor => false,
-            Evaluation::Fused => true,
-        };
-        if fused {
+        if self.evaluation.is_fused_on(&x.device()) {
             self.host(x, m)
         } else {
             self.tensor(x, m)

@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use super::Evaluation;
 use crate::Points;
-use crate::device::is_cpu;
 use crate::kernel::RadialKernel;
 
 /// Pairwise interaction through a radial kernel.
@@ -35,12 +34,7 @@ impl Interaction {
     /// # Shapes
     /// `x: [n, d]`, `m: [n]` -> `(E, [n, d])`.
     pub fn value_and_gradient(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
-        let fused = match self.evaluation {
-            Evaluation::Auto => is_cpu(&x.device()),
-            Evaluation::Tensor => false,
-            Evaluation::Fused => true,
-        };
-        if fused {
+        if self.evaluation.is_fused_on(&x.device()) {
             self.fused(x, m)
         } else {
             self.tensor(x, m)

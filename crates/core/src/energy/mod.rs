@@ -27,6 +27,17 @@ pub enum Evaluation {
     Fused,
 }
 
+impl Evaluation {
+    /// Whether to take the fused host path for tensors on `device`.
+    pub fn is_fused_on(self, device: &burn::tensor::Device) -> bool {
+        match self {
+            Self::Auto => crate::is_cpu(device),
+            Self::Tensor => false,
+            Self::Fused => true,
+        }
+    }
+}
+
 /// Interaction plus drift.
 #[derive(Debug)]
 pub struct AggregationEnergy {
