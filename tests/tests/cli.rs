@@ -378,3 +378,62 @@ fn a_diverging_run_stops_and_keeps_its_files() {
     let last = Points::read_csv(&out.join("particles_final.csv")).unwrap();
     assert!(last.first_non_finite().is_none());
 }
+
+/// Train a small RBF network from the command line, then `predict` from its checkpoint: the
+/// predictions are finite, one per input point, and close to the learned function.
+#[test]
+fn network_trains_checkpoints_and_predicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rbf");
+    let config = root().join("experiments/rbf_regression.toml");
+    let code = meanfield(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "network.steps=1500",
+        "--set",
+        "network.data.samples=800",
+    ])
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let s = summary(&out);
+    assert_eq!(s["method"], "rbf_network");
+    assert!(s["val_mse_final"].as_f64().unwrap() < 0.1, "{s}");
+    assert!(out.join("model.bpk").exists());
+    let input = dir.path().join("points.csv");
+    fs::write(&input, "x0,x1\n0.5,0.0\n-0.5,0.0\n0.0,0.9\n").unwrap();
+    let output = dir.path().join("pred.csv");
+    let code = meanfield(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let text = fs::read_to_string(&output).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    // f0 = sin(pi z0) cos(pi z1 / 2): 1, -1 and 0 at the three points.
+    for (row, f0) in rows.iter().zip([1.0, -1.0, 0.0]) {
+        assert!((row[2] - f0).abs() < 0.5, "{row:?} vs {f0}");
+    }
+    let err = meanfield(&[
+        "predict",
+        "--model",
+        dir.path().to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ])
+    .unwrap_err();
+    assert!(err.contains("network.toml"), "{err}");
+}
