@@ -36,6 +36,20 @@ impl Series {
     }
 }
 
+/// A tick label: plain with at most 4 significant digits in [1e-2, 1e4), scientific otherwise
+/// (plotters' default prints log-axis ticks with float noise).
+fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-2..1e4).contains(&a) {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 /// Draws `series` against a shared x axis; `log_y` uses a log scale (non-positive values are
 /// dropped).
 ///
@@ -78,6 +92,7 @@ pub fn line_plot(
                     .configure_mesh()
                     .x_desc(x_label)
                     .y_desc(y_label)
+                    .y_label_formatter(&tick)
                     .label_style(("sans-serif", 14))
                     .draw()
                     .map_err(&err)?;
