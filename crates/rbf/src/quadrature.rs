@@ -67,13 +67,7 @@ impl QuadratureBlob {
         let volume = grid.cell_volume();
         let weights = density
             .iter()
-            .map(|p| {
-                if *p > 0.0 {
-                    volume / p.max(floor * top)
-                } else {
-                    0.0
-                }
-            })
+            .map(|p| volume / p.max(floor * top))
             .collect();
         Ok(Self {
             mollifier,
@@ -336,5 +330,34 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("blob.quadrature_cells"), "{err}");
+    }
+
+    /// Where rhobar = 0 the weight is the floor's, not zero: a blob outside the support costs
+    /// 1/floor times more than inside (zero weights would let mass leave the support for free).
+    #[test]
+    fn zero_density_is_floored_not_free() {
+        let grid = Grid::new(vec![-2.0], vec![2.0], vec![4000]).unwrap();
+        let density: Vec<f64> = grid
+            .centres()
+            .iter()
+            .map(|z| if z.abs() <= 1.0 { 0.5 } else { 0.0 })
+            .collect();
+        let quad = QuadratureBlob::new(
+            Box::new(GaussianMollifier::new(0.05)),
+            grid,
+            density,
+            1e-2,
+            8,
+            Evaluation::Fused,
+        )
+        .unwrap();
+        let device = cpu_device();
+        let m = Tensor::<1>::ones([1], &device);
+        let energy = |x: f64| quad.host(&tensor_from(vec![x], [1, 1], &device), &m).0;
+        let (inside, outside) = (energy(0.0), energy(1.5));
+        assert!(
+            (outside / inside - 100.0).abs() < 1e-6,
+            "{inside} vs {outside}"
+        );
     }
 }
