@@ -53,5 +53,5 @@ pub use init::InitConfig;
 pub use method_config::{BlobConfig, MethodKind, OverlapKind};
 pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollifier};
 pub use observer::{Observer, Recorder};
-pub use points::{Points, host_vec, tensor_from};
+pub use points::{Points, host_vec, squared_distance, tensor_from};
 pub use target::Target;

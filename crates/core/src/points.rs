@@ -8,6 +8,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::{CoreError, Result};
 
+/// `|a - b|^2` for two points of the same dimension.
+pub fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum()
+}
+
 /// Copies any float tensor to the host as f64 values (row-major).
 pub fn host_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
     tensor

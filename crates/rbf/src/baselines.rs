@@ -146,13 +146,7 @@ pub fn median_distance(points: &Points) -> f64 {
     let mut dist: Vec<f64> = (0..n)
         .flat_map(|i| {
             (i + 1..n).map(move |j| {
-                points
-                    .point(i)
-                    .iter()
-                    .zip(points.point(j))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
+                meanfield_core::squared_distance(points.point(i), points.point(j)).sqrt()
             })
         })
         .collect();
@@ -185,7 +179,7 @@ impl ParticleMethod for Svgd {
                 let xi = points.point(i);
                 let mut vi = vec![0.0; d];
                 for (j, xj) in points.iter().enumerate() {
-                    let r2: f64 = xi.iter().zip(xj).map(|(a, b)| (a - b) * (a - b)).sum();
+                    let r2 = meanfield_core::squared_distance(xi, xj);
                     let k = masses[j] * (-r2 / h).exp();
                     for c in 0..d {
                         vi[c] += k * (score[j * d + c] + 2.0 / h * (xi[c] - xj[c]));

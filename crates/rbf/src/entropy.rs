@@ -1,7 +1,7 @@
 //! The linear-diffusion blob term `sum_i m_i log (phi_eps * rho^N)(x_i)` (Carrillo, Craig,
 //! Patacchini 2019), its gradient, and its use as a KDE free-energy estimate.
 
-use meanfield_core::{Mollifier, Points};
+use meanfield_core::{Mollifier, Points, squared_distance as squared};
 use rayon::prelude::*;
 
 /// `rho_i = sum_j m_j phi(x_i - x_j)` for every particle.
@@ -18,10 +18,6 @@ pub fn mollified_density(points: &Points, masses: &[f64], phi: &dyn Mollifier) -
                 .sum()
         })
         .collect()
-}
-
-fn squared(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum()
 }
 
 /// `sum_i m_i log rho_i`.

@@ -141,8 +141,7 @@ impl QuadratureBlob {
         let masses = host_vec(m.clone());
         let (n, d) = (points.n(), points.d());
         let q_len = self.weights.len();
-        let r2 =
-            |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum() };
+        let r2 = meanfield_core::squared_distance;
         let rho = (0..n)
             .into_par_iter()
             .fold(

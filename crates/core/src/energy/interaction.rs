@@ -90,7 +90,7 @@ impl Interaction {
                     if j == i {
                         continue;
                     }
-                    let r2: f64 = xi.iter().zip(xj).map(|(a, b)| (a - b) * (a - b)).sum();
+                    let r2 = crate::squared_distance(xi, xj);
                     let (k, slope) = self.kernel.value_and_slope(r2);
                     ei += masses[j] * k;
                     let c = 2.0 * masses[j] * slope;

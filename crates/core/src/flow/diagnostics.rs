@@ -19,7 +19,8 @@ pub struct Diagnostics {
     target: Option<Arc<dyn Target>>,
     grid: Option<(Grid, Vec<f64>)>,
     bandwidth: Bandwidth,
-    mmd_samples: usize,
+    /// Target samples the MMD compares against, drawn once.
+    mmd_reference: Option<Points>,
     mmd_bandwidth: f64,
     mmd_every_log: bool,
     w2_multiple: usize,
@@ -50,11 +51,17 @@ impl Diagnostics {
             }
             _ => None,
         };
+        let mmd_reference = target.as_ref().map(|t| {
+            t.sample(
+                config.mmd_samples,
+                &mut StdRng::seed_from_u64(seed ^ 0x5eed),
+            )
+        });
         Ok(Self {
             target,
             grid,
             bandwidth: config.kde_bandwidth,
-            mmd_samples: config.mmd_samples,
+            mmd_reference,
             mmd_bandwidth: config.mmd_bandwidth,
             mmd_every_log: config.mmd_every_log,
             w2_multiple: config.w2_multiple,
@@ -96,23 +103,17 @@ impl Diagnostics {
             out.push(("kl".into(), kl_on_grid(&kde, density, grid)?));
             out.push(("l1".into(), l1_on_grid(&kde, density, grid)?));
         }
-        if let Some(t) = &self.target {
-            if self.mmd_every_log {
-                out.push(("mmd".into(), self.mmd(t.as_ref(), positions)?));
-            }
-            if self.w2_multiple > 0 {
-                out.push(("w2".into(), self.w2(t.as_ref(), positions)?));
-            }
+        if let (Some(reference), true) = (&self.mmd_reference, self.mmd_every_log) {
+            out.push(("mmd".into(), self.mmd(reference, positions)?));
+        }
+        if let (Some(t), true) = (&self.target, self.w2_multiple > 0) {
+            out.push(("w2".into(), self.w2(t.as_ref(), positions)?));
         }
         Ok(out)
     }
 
-    fn mmd(&self, target: &dyn Target, positions: &Points) -> Result<f64> {
-        let reference = target.sample(
-            self.mmd_samples,
-            &mut StdRng::seed_from_u64(self.seed ^ 0x5eed),
-        );
-        mmd_gaussian(positions, &reference, self.mmd_bandwidth)
+    fn mmd(&self, reference: &Points, positions: &Points) -> Result<f64> {
+        mmd_gaussian(positions, reference, self.mmd_bandwidth)
     }
 
     /// Exact W2^2 between the particles (each repeated `w2_multiple` times) and as many fixed
@@ -135,9 +136,9 @@ impl Diagnostics {
     /// # Errors
     /// Shape errors.
     pub fn final_only(&self, positions: &Points) -> Result<Vec<(String, f64)>> {
-        match &self.target {
-            Some(t) if !self.mmd_every_log => {
-                Ok(vec![("mmd".into(), self.mmd(t.as_ref(), positions)?)])
+        match &self.mmd_reference {
+            Some(reference) if !self.mmd_every_log => {
+                Ok(vec![("mmd".into(), self.mmd(reference, positions)?)])
             }
             _ => Ok(vec![]),
         }

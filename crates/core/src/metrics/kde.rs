@@ -102,7 +102,7 @@ pub fn kde_on_grid(
                 .iter()
                 .enumerate()
                 .map(|(i, x)| {
-                    let r2: f64 = z.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum();
+                    let r2 = crate::squared_distance(z, x);
                     weights.map_or(uniform, |w| w[i]) * phi.value(r2, d)
                 })
                 .sum()

@@ -1,6 +1,7 @@
 //! `rhobar == 1` on R^d: `I(a, b) = phi_{sqrt 2 eps}(a - b)`.
 
 use burn::tensor::Tensor;
+use meanfield_core::squared_distance;
 
 use super::{Overlap, gaussian_and_slope, squared_distances};
 
@@ -31,7 +32,7 @@ impl Overlap for FlatOverlap {
     }
 
     fn value_and_grad(&self, a: &[f64], b: &[f64], scale: f64, grad: &mut [f64]) -> f64 {
-        let r2: f64 = a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum();
+        let r2 = squared_distance(a, b);
         let (value, slope) = gaussian_and_slope(r2, self.s, self.d);
         let c = 2.0 * slope * scale;
         for ((g, u), v) in grad.iter_mut().zip(a).zip(b) {
@@ -48,7 +49,7 @@ impl Overlap for FlatOverlap {
         grad_a: &mut [f64],
         grad_b: &mut [f64],
     ) -> f64 {
-        let r2: f64 = a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum();
+        let r2 = squared_distance(a, b);
         let (value, slope) = gaussian_and_slope(r2, self.s, self.d);
         let c = 2.0 * slope * scale;
         for k in 0..a.len() {

@@ -73,7 +73,7 @@ pub(crate) mod quadrature_check {
         let d = a.len();
         let h = (hi - lo) / cells as f64;
         let node = |i: usize| lo + (i as f64 + 0.5) * h;
-        let r2 = |p: &[f64], x: &[f64]| p.iter().zip(x).map(|(u, v)| (u - v) * (u - v)).sum();
+        let r2 = meanfield_core::squared_distance;
         let mut total = 0.0;
         let count = cells.pow(d as u32);
         for idx in 0..count {
