@@ -43,6 +43,9 @@ pub struct RunConfig {
     /// The RBF network trainer (`method = "rbf_network"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<crate::network_config::NetworkConfig>,
+    /// The dynamic optimal transport problem (`method = "dynamic_ot"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<crate::transport_config::TransportConfig>,
     /// Optional target density (for `drift = neg_log_target` and the KL/L1/MMD metrics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetConfig>,
@@ -397,6 +400,15 @@ impl RunConfig {
             MethodKind::Svgd if self.target.is_none() => {
                 return Err(CoreError::config("target", "method `svgd` needs a target"));
             }
+            MethodKind::DynamicOt => match &self.transport {
+                Some(transport) => transport.validate(self.dim(), self.particles.n)?,
+                None => {
+                    return Err(CoreError::config(
+                        "transport",
+                        "method `dynamic_ot` needs a [transport] table",
+                    ));
+                }
+            },
             MethodKind::RbfNetwork => match &self.network {
                 Some(network) => network.validate()?,
                 None => {

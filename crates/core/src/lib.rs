@@ -41,6 +41,7 @@ mod observer;
 mod points;
 pub mod stepper;
 pub mod target;
+pub mod transport_config;
 
 pub use config::{Check, Compare, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 pub use device::{DeviceChoice, compiled_backends, cpu_device, is_cpu};

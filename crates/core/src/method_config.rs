@@ -24,6 +24,9 @@ pub enum MethodKind {
     Svgd,
     /// The RBF two-layer network trainer of `[network]`: the particles are the neurons' centres.
     RbfNetwork,
+    /// Dynamic optimal transport of `[transport]`: trajectories from the particles to the
+    /// target, minimised by gradient descent.
+    DynamicOt,
 }
 
 impl MethodKind {
@@ -36,6 +39,7 @@ impl MethodKind {
             Self::Langevin => "langevin",
             Self::Svgd => "svgd",
             Self::RbfNetwork => "rbf_network",
+            Self::DynamicOt => "dynamic_ot",
         }
     }
 }

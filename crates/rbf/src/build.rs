@@ -50,10 +50,13 @@ pub fn build_method(config: &RunConfig, _device: &Device) -> Result<Box<dyn Part
         )),
         MethodKind::LinearBlob => Box::new(LinearBlob(free_energy(energy))),
         MethodKind::Langevin => Box::new(Langevin(free_energy(energy))),
-        MethodKind::RbfNetwork => {
+        MethodKind::RbfNetwork | MethodKind::DynamicOt => {
             return Err(CoreError::config(
                 "method",
-                "`rbf_network` is trained by network::Trainer, not integrated as a flow",
+                format!(
+                    "`{}` is solved by its own trainer, not integrated as a flow",
+                    config.method.name()
+                ),
             ));
         }
         MethodKind::Svgd => {

@@ -6,3 +6,4 @@ pub mod ot;
 pub mod predict;
 pub mod reproduce;
 pub mod run;
+pub mod transport;

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use meanfield_core::Points;
 use meanfield_core::metrics::exact_ot;
+use meanfield_dynot::TransportMap;
 use serde_json::json;
 
 /// Optimal transport between point clouds.
@@ -19,6 +20,26 @@ pub enum OtCommand {
         after_help = "Example:\n  meanfield ot emd a.csv b.csv\n  {\"cost\": 0.1234, \"n\": 500, \"m\": 500, \"d\": 2, \"solve_seconds\": 0.01}"
     )]
     Emd(EmdArgs),
+    /// Push new source points through the transport map learned by a `dynamic_ot` run (local
+    /// affine interpolation of x^0 -> x^L on the nearest particles).
+    #[command(
+        after_help = "Example:\n  meanfield run experiments/dynot_push.toml --out runs/map\n  meanfield ot push --run runs/map --input new_source.csv --out pushed.csv"
+    )]
+    Push(PushArgs),
+}
+
+/// Arguments of `ot push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Run folder of a `dynamic_ot` run (holds sources.csv and particles_final.csv).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// New source points (CSV `x0,x1,...`).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the pushed points.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Arguments of `ot emd`.
@@ -32,7 +53,35 @@ pub struct EmdArgs {
 
 /// Entry point of `meanfield ot`.
 pub fn run(cmd: OtCommand) -> anyhow::Result<ExitCode> {
-    let OtCommand::Emd(args) = cmd;
+    match cmd {
+        OtCommand::Emd(args) => emd(&args),
+        OtCommand::Push(args) => push(&args),
+    }
+}
+
+fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
+    let map = TransportMap::from_run(&args.run)
+        .with_context(|| format!("{}: not a dynamic_ot run folder", args.run.display()))?;
+    let input = Points::read_csv(&args.input)?;
+    if input.d() != map.dim() {
+        bail!(
+            "{} has dimension {}, the map of {} has {}",
+            args.input.display(),
+            input.d(),
+            args.run.display(),
+            map.dim()
+        );
+    }
+    let pushed = Points::new(input.d(), input.iter().flat_map(|x| map.push(x)).collect())?;
+    pushed.write_csv(&args.out)?;
+    println!(
+        "{}",
+        json!({"n": pushed.n(), "d": pushed.d(), "out": args.out.display().to_string()})
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn emd(args: &EmdArgs) -> anyhow::Result<ExitCode> {
     let a = Points::read_csv(&args.a)?;
     let b = Points::read_csv(&args.b)?;
     if a.d() != b.d() {

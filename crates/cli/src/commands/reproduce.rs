@@ -137,13 +137,15 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
                 check.source
             )?;
         }
-        let deterministic = |s: &serde_json::Value| {
+        // Deterministic gradient flows only: not the stochastic baselines, random batches, or
+        // dynamic OT (an optimisation whose annealing changes the objective).
+        let gradient_flow = |s: &serde_json::Value| {
             !matches!(
                 s.get("method").and_then(|m| m.as_str()),
-                Some("langevin" | "svgd")
+                Some("langevin" | "svgd" | "dynamic_ot")
             ) && s.get("batch").is_none()
         };
-        for (label, _, summary) in result.runs.iter().filter(|r| deterministic(&r.2)) {
+        for (label, _, summary) in result.runs.iter().filter(|r| gradient_flow(&r.2)) {
             let monotone = summary
                 .get("energy_monotone")
                 .and_then(serde_json::Value::as_bool)
@@ -184,7 +186,9 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Per-run figures linked from the report.
-const FIGURES: [&str; 6] = [
+const FIGURES: [&str; 8] = [
+    "paths.png",
+    "cost_ratio.png",
     "particles.png",
     "snapshots.png",
     "trajectories.png",

@@ -60,8 +60,10 @@ pub fn default_out(name: &str) -> PathBuf {
 /// Runs `config` into `out` and returns its summary. Everything is validated and built before
 /// the folder is created; a run that stops early keeps its files and returns an error.
 pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Value> {
-    if config.method == MethodKind::RbfNetwork {
-        return execute_network(config, out);
+    match config.method {
+        MethodKind::RbfNetwork => return execute_network(config, out),
+        MethodKind::DynamicOt => return super::transport::execute_transport(config, out),
+        _ => {}
     }
     let device = config.device.device()?;
     device.seed(config.seed);

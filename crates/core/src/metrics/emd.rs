@@ -44,7 +44,23 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
             *c = x.iter().zip(y).map(|(u, v)| (u - v) * (u - v)).sum();
         }
     });
-    let (rows, cols) = lsap::solve(n, n, &cost, false)
+    assignment(n, &cost)
+}
+
+/// The minimum-cost perfect matching of an `n x n` cost matrix (row-major), its cost divided
+/// by `n`: exact OT between equal-weight clouds for any ground cost (e.g. geodesic distances
+/// around obstacles).
+///
+/// # Errors
+/// [`CoreError::Shape`] when `cost` is not `n x n`; [`CoreError::Solver`] if the solver fails.
+pub fn assignment(n: usize, cost: &[f64]) -> Result<Assignment> {
+    if cost.len() != n * n || n == 0 {
+        return Err(CoreError::Shape(format!(
+            "an assignment needs an n x n cost matrix with n >= 1, found {} entries for n = {n}",
+            cost.len()
+        )));
+    }
+    let (rows, cols) = lsap::solve(n, n, &cost.to_vec(), false)
         .map_err(|e| CoreError::Solver(format!("assignment: {e}")))?;
     let mut matching = vec![0; n];
     let mut total = 0.0;

@@ -9,7 +9,7 @@ mod moments;
 mod w2_1d;
 
 pub use divergence::{kl_on_grid, l1_on_grid};
-pub use emd::{Assignment, exact_ot};
+pub use emd::{Assignment, assignment, exact_ot};
 pub use kde::{Bandwidth, kde_on_grid};
 pub use mmd::mmd_gaussian;
 pub use moments::{covariance, distances_to_mean, mean};

@@ -1,7 +1,6 @@
 //! Metric-against-time plots, linear or log y axis.
 
 use plotters::prelude::*;
-use plotters::style::full_palette::{GREEN_700, ORANGE, PURPLE};
 
 use super::{Figure, plot_err, range};
 use crate::Result;
@@ -35,6 +34,21 @@ impl Series {
         }
     }
 }
+
+/// Ten distinguishable line colours (the "tab10" cycle matplotlib users know), so an overlay
+/// of up to ten variants never repeats a colour.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 
 /// A tick label: plain with at most 4 significant digits in [1e-2, 1e4), scientific otherwise
 /// (plotters' default prints log-axis ticks with float noise).
@@ -84,7 +98,6 @@ pub fn line_plot(
             .margin(12)
             .x_label_area_size(42)
             .y_label_area_size(80);
-        let palette = [BLUE, RED, GREEN_700, ORANGE, PURPLE, BLACK];
         macro_rules! draw_all {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -97,11 +110,12 @@ pub fn line_plot(
                     .draw()
                     .map_err(&err)?;
                 for (i, s) in series.iter().enumerate() {
-                    let color = palette[i % palette.len()];
+                    let color = PALETTE[i % PALETTE.len()];
                     let pts: Vec<(f64, f64)> =
                         s.points.iter().copied().filter(|p| keep(p.1)).collect();
                     let style = ShapeStyle::from(&color).stroke_width(2);
-                    if s.dashed {
+                    // A second cycle through the palette is dashed.
+                    if s.dashed || i >= PALETTE.len() {
                         chart
                             .draw_series(DashedLineSeries::new(pts, 8, 5, style))
                             .map_err(&err)?
@@ -125,7 +139,15 @@ pub fn line_plot(
             }};
         }
         if log_y {
-            y0 = y0.max(y1 * 1e-12);
+            // Ignore isolated near-zero outliers (round-off): start at the 1st percentile.
+            let mut positive: Vec<f64> = series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1))
+                .filter(|y| y.is_finite() && *y > 0.0)
+                .collect();
+            positive.sort_by(f64::total_cmp);
+            let low = positive.get(positive.len() / 100).copied().unwrap_or(y0);
+            y0 = y0.max(0.5 * low).max(y1 * 1e-12);
             draw_all!(
                 builder
                     .build_cartesian_2d(x0..x1, (y0..y1).log_scale())

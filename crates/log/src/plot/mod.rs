@@ -5,12 +5,14 @@ mod figure;
 mod font;
 mod histogram;
 mod line;
+mod paths;
 mod scatter;
 mod trajectories;
 
 pub use figure::Figure;
 pub use histogram::histogram;
 pub use line::{Series, line_plot};
+pub use paths::{Shape, paths_2d};
 pub use scatter::{Heatmap, Panel, scatter_over_heatmap, snapshot_panels};
 pub use trajectories::{DensityCurve, trajectories_1d};
 

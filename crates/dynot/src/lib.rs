@@ -1,0 +1,27 @@
+//! meanfield-dynot: dynamic optimal transport by particles (Craig, Elamvazhuthi, Lee, "A blob
+//! method for mean field control with terminal constraints").
+//!
+//! N particles move from fixed sources `x_i^0` through levels `x_i^1..x_i^L` (`dt = 1/L`).
+//! The trajectories minimise ([`Objective`]) the kinetic energy
+//! `(1/N) sum |x^{l+1} - x^l|^2 / dt` (no 1/2: straight lines under the optimal matching cost
+//! exactly W2^2), a mollified terminal penalty ([`Endpoint`]), obstacle penalties evaluated on
+//! every segment ([`Region`], so no path tunnels through a thin wall), quicksand and
+//! acceleration control, by gradient descent, Adam or L-BFGS ([`solve`]). Exact references:
+//! the assignment, or around obstacles the assignment on geodesic distances
+//! ([`exact_reference`]). The learned map extends to new points ([`TransportMap`]).
+
+mod endpoint;
+mod map;
+mod objective;
+mod problem;
+mod reference;
+mod region;
+mod solve;
+
+pub use endpoint::Endpoint;
+pub use map::{SOURCES_FILE, TransportMap};
+pub use objective::{Acceleration, Evaluation, Objective};
+pub use problem::Problem;
+pub use reference::exact_reference;
+pub use region::Region;
+pub use solve::{Monitor, Solution, SolveSettings, solve};

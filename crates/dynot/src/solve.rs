@@ -1,0 +1,379 @@
+//! Minimising the objective over the trajectories: gradient descent with plateau learning-rate
+//! reduction and early stopping (the reference method), burn's Adam or L-BFGS; annealing of
+//! `delta` and `eps_pen`; seeded restarts keeping the best.
+
+use burn::module::{Module, Param};
+use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
+use burn::tensor::{Device, Tensor};
+use meanfield_core::transport_config::PathOptimizer;
+use meanfield_core::{CoreError, Observer, Points, host_vec, tensor_from};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal};
+
+use crate::Objective;
+
+/// The free levels `x^1..x^L` as a trainable burn module.
+#[derive(Module, Debug)]
+struct Paths {
+    free: Param<Tensor<3>>,
+}
+
+/// How to minimise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveSettings {
+    /// Optimiser.
+    pub optimizer: PathOptimizer,
+    /// Learning rate (initial step for L-BFGS).
+    pub lr: f64,
+    /// Iterations per start.
+    pub iterations: usize,
+    /// GD: halve the learning rate after this many iterations without a new best (0: never).
+    pub plateau_patience: usize,
+    /// Early stopping: relative improvement of the best objective over `stop_window`.
+    pub stop_tol: f64,
+    /// Early-stopping window (0: off).
+    pub stop_window: usize,
+    /// Final mollifier width.
+    pub delta: f64,
+    /// Final penalty parameter.
+    pub eps_pen: f64,
+    /// Annealing `(stages, delta_factor, eps_pen_factor)`; `None`: one stage.
+    pub anneal: Option<(usize, f64, f64)>,
+    /// Extra seeded starts.
+    pub restarts: usize,
+    /// Standard deviation of a restart's perturbation of the interior levels.
+    pub perturbation: f64,
+    /// Log every this many iterations.
+    pub log_every: usize,
+    /// Seed of the perturbations.
+    pub seed: u64,
+}
+
+/// The best trajectories found and how the search ended.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// Every level, `[n, L + 1, d]` row-major (level 0 = the sources).
+    pub paths: Vec<f64>,
+    /// Number of particles.
+    pub n: usize,
+    /// Number of steps L.
+    pub levels: usize,
+    /// Dimension.
+    pub d: usize,
+    /// The objective's parts at the best trajectories (final delta and eps_pen).
+    pub parts: Vec<(String, f64)>,
+    /// Iterations run, over all starts.
+    pub iterations: usize,
+    /// Which start was best (0: the unperturbed one).
+    pub best_start: usize,
+    /// Why the search stopped early (a non-finite objective), if it did.
+    pub stopped: Option<String>,
+}
+
+impl Solution {
+    /// The positions at level `l`.
+    pub fn level(&self, l: usize) -> Points {
+        let stride = (self.levels + 1) * self.d;
+        let data = (0..self.n)
+            .flat_map(|i| {
+                let s = i * stride + l * self.d;
+                self.paths[s..s + self.d].to_vec()
+            })
+            .collect();
+        Points::new(self.d, data).expect("consistent shape")
+    }
+
+    /// One named part of the objective (0 when absent).
+    pub fn part(&self, name: &str) -> f64 {
+        self.parts
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(0.0, |p| p.1)
+    }
+
+    /// Particle `i`'s path, one point per level.
+    pub fn path(&self, i: usize) -> Vec<&[f64]> {
+        let stride = (self.levels + 1) * self.d;
+        self.paths[i * stride..(i + 1) * stride]
+            .chunks_exact(self.d)
+            .collect()
+    }
+
+    /// Writes `particle,level,t,x0,..` with one row per particle and level.
+    ///
+    /// # Errors
+    /// [`CoreError::File`] when the file cannot be written.
+    pub fn write_csv(&self, path: &std::path::Path) -> meanfield_core::Result<()> {
+        let io = |e: csv::Error| CoreError::file(path, e.to_string());
+        let mut w = csv::Writer::from_path(path).map_err(io)?;
+        let header = ["particle", "level", "t"]
+            .map(String::from)
+            .into_iter()
+            .chain((0..self.d).map(|k| format!("x{k}")));
+        w.write_record(header).map_err(io)?;
+        for i in 0..self.n {
+            for (l, x) in self.path(i).into_iter().enumerate() {
+                let t = l as f64 / self.levels as f64;
+                let row = [i.to_string(), l.to_string(), format!("{t}")]
+                    .into_iter()
+                    .chain(x.iter().map(|v| format!("{v:.17e}")));
+                w.write_record(row).map_err(io)?;
+            }
+        }
+        w.flush().map_err(|e| CoreError::file(path, e.to_string()))
+    }
+}
+
+/// Extra numbers logged beside the objective, computed from the current end points and the
+/// objective's parts.
+pub type Monitor<'a> = &'a dyn Fn(&Points, &[(String, f64)]) -> Vec<(String, f64)>;
+
+/// `(delta, eps_pen)` of every stage.
+fn schedule(s: &SolveSettings) -> Vec<(f64, f64)> {
+    match s.anneal {
+        None => vec![(s.delta, s.eps_pen)],
+        Some((stages, fd, fe)) => (0..stages)
+            .map(|k| {
+                let left = (stages - 1 - k) as f64 / (stages - 1) as f64;
+                (s.delta * fd.powf(left), s.eps_pen * fe.powf(left))
+            })
+            .collect(),
+    }
+}
+
+/// Minimises `objective` from the free levels `init` (`[n, L, d]` row-major) on `device`
+/// (an autodiff device is made from it), reporting to `observer`.
+pub fn solve(
+    objective: &Objective,
+    init: &[f64],
+    settings: &SolveSettings,
+    device: &Device,
+    monitor: Monitor<'_>,
+    observer: &mut dyn Observer,
+) -> Solution {
+    let (n, levels, d) = (objective.n(), objective.levels, objective.dim());
+    let device = device.clone().autodiff();
+    let stages = schedule(settings);
+    let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xd1_0f);
+    let noise = Normal::new(0.0, settings.perturbation.max(1e-300)).expect("valid std");
+    let mut best: Option<(f64, Vec<f64>, usize)> = None;
+    let mut done = 0;
+    let mut stopped = None;
+    let total = settings.iterations * (settings.restarts + 1);
+    'starts: for start in 0..=settings.restarts {
+        let mut free = init.to_vec();
+        if start > 0 {
+            // Perturb the interior levels only; the last level starts where the others do.
+            for (k, v) in free.iter_mut().enumerate() {
+                if (k / d) % levels != levels - 1 {
+                    *v += noise.sample(&mut rng);
+                }
+            }
+        }
+        let mut paths = Paths {
+            free: Param::from_tensor(tensor_from::<3>(free, [n, levels, d], &device)),
+        };
+        let per_stage = settings.iterations.div_ceil(stages.len());
+        let mut left = settings.iterations;
+        for (stage, &(delta, eps_pen)) in stages.iter().enumerate() {
+            let last_stage = stage + 1 == stages.len();
+            let iterations = per_stage.min(left);
+            left -= iterations;
+            let run = Stage {
+                objective,
+                settings,
+                delta,
+                eps_pen,
+                early_stop: last_stage,
+            };
+            let outcome = run.run(paths, iterations, done, monitor, observer, total);
+            paths = outcome.paths;
+            done += outcome.iterations;
+            if let Some(message) = outcome.stopped {
+                stopped = Some(message);
+                if let Some(value) = outcome.best_value {
+                    consider(&mut best, value, outcome.best_free, start);
+                }
+                break 'starts;
+            }
+            if last_stage && let Some(value) = outcome.best_value {
+                consider(&mut best, value, outcome.best_free, start);
+            }
+        }
+    }
+    let (free, best_start) = match best {
+        Some((_, free, s)) => (free, s),
+        None => (init.to_vec(), 0),
+    };
+    let eval = objective.evaluate(
+        tensor_from::<3>(free.clone(), [n, levels, d], &device),
+        settings.delta,
+        settings.eps_pen,
+    );
+    let sources = objective.sources.as_slice();
+    let paths = (0..n)
+        .flat_map(|i| {
+            let mut row = sources[i * d..(i + 1) * d].to_vec();
+            row.extend_from_slice(&free[i * levels * d..(i + 1) * levels * d]);
+            row
+        })
+        .collect();
+    Solution {
+        paths,
+        n,
+        levels,
+        d,
+        parts: eval.parts,
+        iterations: done,
+        best_start,
+        stopped,
+    }
+}
+
+fn consider(best: &mut Option<(f64, Vec<f64>, usize)>, value: f64, free: Vec<f64>, start: usize) {
+    if best.as_ref().is_none_or(|b| value < b.0) {
+        *best = Some((value, free, start));
+    }
+}
+
+/// One annealing stage at fixed `(delta, eps_pen)`.
+struct Stage<'a> {
+    objective: &'a Objective,
+    settings: &'a SolveSettings,
+    delta: f64,
+    eps_pen: f64,
+    early_stop: bool,
+}
+
+struct StageOutcome {
+    paths: Paths,
+    iterations: usize,
+    best_value: Option<f64>,
+    best_free: Vec<f64>,
+    stopped: Option<String>,
+}
+
+impl Stage<'_> {
+    fn run(
+        &self,
+        mut paths: Paths,
+        iterations: usize,
+        offset: usize,
+        monitor: Monitor<'_>,
+        observer: &mut dyn Observer,
+        total: usize,
+    ) -> StageOutcome {
+        let s = self.settings;
+        let mut lr = s.lr;
+        let mut best_value = None::<f64>;
+        let mut best_free = host_vec(paths.free.val().without_autodiff());
+        let mut best_history = Vec::new();
+        let mut since_best = 0;
+        let mut sgd = SgdConfig::new().init();
+        let mut adam = AdamConfig::new().init();
+        let mut lbfgs = LBFGSConfig::new()
+            .with_max_iter(1)
+            .with_max_eval(Some(25))
+            .with_history_size(20)
+            .with_line_search_fn(LineSearchFn::StrongWolfe)
+            .init();
+        let mut run = 0;
+        for it in 0..iterations {
+            let eval = self
+                .objective
+                .evaluate(paths.free.val(), self.delta, self.eps_pen);
+            let value = eval.part("objective");
+            if !value.is_finite() {
+                return StageOutcome {
+                    paths,
+                    iterations: it,
+                    best_value,
+                    best_free,
+                    stopped: Some(format!(
+                        "the objective is {value} at iteration {}; the best trajectories so far are kept",
+                        offset + it
+                    )),
+                };
+            }
+            if best_value.is_none_or(|b| value < b) {
+                best_value = Some(value);
+                best_free = host_vec(paths.free.val().without_autodiff());
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+            best_history.push(best_value.unwrap_or(value));
+            let step = offset + it;
+            if it % s.log_every == 0 || it + 1 == iterations {
+                self.log(step, &eval.parts, lr, &paths, monitor, observer);
+            }
+            observer.progress(step + 1, total);
+            if self.early_stop && s.stop_window > 0 && it >= s.stop_window {
+                let then = best_history[it - s.stop_window];
+                let now = best_history[it];
+                if then - now < s.stop_tol * now.abs().max(1e-300) {
+                    run = it + 1;
+                    break;
+                }
+            }
+            if s.optimizer == PathOptimizer::Gd
+                && s.plateau_patience > 0
+                && since_best >= s.plateau_patience
+            {
+                lr *= 0.5;
+                since_best = 0;
+            }
+            paths = match s.optimizer {
+                PathOptimizer::Gd => {
+                    let grads = GradientsParams::from_grads(eval.total.backward(), &paths);
+                    sgd.step(lr, paths, grads)
+                }
+                PathOptimizer::Adam => {
+                    let grads = GradientsParams::from_grads(eval.total.backward(), &paths);
+                    adam.step(lr, paths, grads)
+                }
+                PathOptimizer::Lbfgs => {
+                    drop(eval);
+                    let closure = |p: Paths| {
+                        let e = self
+                            .objective
+                            .evaluate(p.free.val(), self.delta, self.eps_pen);
+                        let v = e.part("objective");
+                        (v, GradientsParams::from_grads(e.total.backward(), &p))
+                    };
+                    lbfgs.step(lr, paths, closure).0
+                }
+            };
+            run = it + 1;
+        }
+        StageOutcome {
+            paths,
+            iterations: run,
+            best_value,
+            best_free,
+            stopped: None,
+        }
+    }
+
+    fn log(
+        &self,
+        step: usize,
+        parts: &[(String, f64)],
+        lr: f64,
+        paths: &Paths,
+        monitor: Monitor<'_>,
+        observer: &mut dyn Observer,
+    ) {
+        let mut values = parts.to_vec();
+        values.push(("lr".into(), lr));
+        values.push(("delta".into(), self.delta));
+        values.push(("eps_pen".into(), self.eps_pen));
+        let free = paths.free.val().without_autodiff();
+        let [n, levels, d] = free.dims();
+        let ends = Points::new(d, host_vec(free.narrow(1, levels - 1, 1).reshape([n, d])))
+            .expect("consistent shape");
+        values.extend(monitor(&ends, parts));
+        observer.scalars(step, step as f64, &values);
+    }
+}

@@ -1,0 +1,138 @@
+//! End-to-end tests of `method = "dynamic_ot"` runs and `meanfield ot push`.
+
+#[allow(dead_code)] // each test file uses a different subset of the helpers
+mod util;
+
+use std::fs;
+use std::process::ExitCode;
+
+use meanfield_core::Points;
+use util::{meanfield, run_into, summary};
+
+const DYNOT: &str = r#"
+name = "dynot"
+seed = 3
+method = "dynamic_ot"
+[particles]
+n = 12
+init = { kind = "uniform_box", lo = [0.0, 0.0], hi = [1.0, 1.0] }
+[target]
+kind = "gaussian"
+mean = [2.0, 0.5]
+std = [0.3]
+[transport]
+levels = 8
+target = { kind = "samples", m = 12 }
+init = "assignment"
+delta = 0.05
+eps_pen = 1e-3
+optimizer = "lbfgs"
+lr = 1.0
+iterations = 40
+log_every = 5
+"#;
+
+/// From the exact assignment the straight lines are already optimal: the minimiser keeps the
+/// kinetic energy at the exact W2^2, writes every output, and its map pushes new points.
+#[test]
+fn dynamic_ot_run_writes_paths_map_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("dynot.toml");
+    fs::write(&config, DYNOT).unwrap();
+    let out = dir.path().join("run");
+    assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+    let s = summary(&out);
+    for key in [
+        "n",
+        "d",
+        "steps",
+        "wall_seconds",
+        "kinetic",
+        "terminal_penalty",
+        "obstacle_violation",
+        "exact_cost",
+        "cost_ratio",
+        "mmd_final",
+    ] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    assert_eq!(s["method"], "dynamic_ot");
+    let ratio = s["cost_ratio"].as_f64().unwrap();
+    assert!((ratio - 1.0).abs() < 0.01, "cost ratio {ratio}");
+    assert_eq!(s["matching_agreement"].as_f64(), Some(1.0));
+    for file in [
+        "paths.png",
+        "trajectories.csv",
+        "sources.csv",
+        "particles_final.csv",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let rows = fs::read_to_string(out.join("trajectories.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 1 + 12 * 9);
+    // Pushing the sources themselves returns the end points.
+    let pushed = dir.path().join("pushed.csv");
+    let code = meanfield(&[
+        "ot",
+        "push",
+        "--run",
+        out.to_str().unwrap(),
+        "--input",
+        out.join("sources.csv").to_str().unwrap(),
+        "--out",
+        pushed.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let ends = Points::read_csv(&out.join("particles_final.csv")).unwrap();
+    let got = Points::read_csv(&pushed).unwrap();
+    for (a, b) in got.iter().zip(ends.iter()) {
+        assert!((a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn dynamic_ot_bad_input_gives_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let cases = [
+        (DYNOT.replace("levels = 8", "levels = 0"), "transport.levels"),
+        (DYNOT.replace("eps_pen = 1e-3", "eps_pen = 0.0"), "transport.eps_pen"),
+        (
+            DYNOT.replace(
+                "init = \"assignment\"",
+                "obstacles = [{ kind = \"disk\", center = [0.5, 0.5], radius = 0.6 }]",
+            ),
+            "covers source point",
+        ),
+        (
+            DYNOT.replace(
+                "target = { kind = \"samples\", m = 12 }",
+                "target = { kind = \"affine\", scale = [1.0], shift = [0.0, 1.0] }",
+            ),
+            "transport.target.scale",
+        ),
+        (
+            DYNOT.replace(
+                "init = \"assignment\"",
+                "obstacles = [{ kind = \"polygon\", vertices = [[1, 0], [1.5, 0], [1.1, 0.1], [1.2, 1]] }]",
+            ),
+            "not convex",
+        ),
+        (
+            DYNOT.replace("m = 12", "m = 10"),
+            "as many target points as particles",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let config = dir.path().join(format!("bad{i}.toml"));
+        fs::write(&config, text).unwrap();
+        let err = run_into(&config, &out).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "`{err}` should contain `{expected}`"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(!out.exists(), "no folder for bad input");
+    }
+}
