@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use meanfield_core::metrics::exact_ot;
 use meanfield_core::{InitConfig, Points};
 use rand::SeedableRng;
-use util::{meanfield, root, run_into, summary};
+use util::{assert_bad_configs, meanfield, root, run_into, summary};
 
 const QUICK: &str = r#"
 name = "quick"
@@ -193,8 +193,6 @@ fn blob_run_summary_contract() {
 /// target without a score, a random batch of 1.
 #[test]
 fn blob_bad_input_gives_one_clear_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("never");
     let cases = [
         (BLOB.replace("eps = 0.15", "eps = 0.0"), "blob.eps"),
         (BLOB.replace("eps = 0.15", "eps = 0.6"), "eps^2 < 2 sigma^2"),
@@ -215,17 +213,7 @@ fn blob_bad_input_gives_one_clear_line() {
             "energy.drift",
         ),
     ];
-    for (i, (text, expected)) in cases.iter().enumerate() {
-        let config = dir.path().join(format!("bad{i}.toml"));
-        fs::write(&config, text).unwrap();
-        let err = run_into(&config, &out).unwrap_err();
-        assert!(
-            err.contains(expected),
-            "`{err}` should contain `{expected}`"
-        );
-        assert!(!err.contains('\n'), "one line: {err}");
-        assert!(!out.exists(), "no folder for bad input");
-    }
+    assert_bad_configs(&cases);
 }
 
 /// `ot emd` against brute force over permutations, and its JSON contract.

@@ -7,7 +7,7 @@ use std::fs;
 use std::process::ExitCode;
 
 use meanfield_core::Points;
-use util::{meanfield, run_into, summary};
+use util::{assert_bad_configs, meanfield, run_into, summary};
 
 const DYNOT: &str = r#"
 name = "dynot"
@@ -93,8 +93,6 @@ fn dynamic_ot_run_writes_paths_map_and_summary() {
 
 #[test]
 fn dynamic_ot_bad_input_gives_one_clear_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("never");
     let cases = [
         (DYNOT.replace("levels = 8", "levels = 0"), "transport.levels"),
         (DYNOT.replace("eps_pen = 1e-3", "eps_pen = 0.0"), "transport.eps_pen"),
@@ -124,15 +122,5 @@ fn dynamic_ot_bad_input_gives_one_clear_line() {
             "as many target points as particles",
         ),
     ];
-    for (i, (text, expected)) in cases.iter().enumerate() {
-        let config = dir.path().join(format!("bad{i}.toml"));
-        fs::write(&config, text).unwrap();
-        let err = run_into(&config, &out).unwrap_err();
-        assert!(
-            err.contains(expected),
-            "`{err}` should contain `{expected}`"
-        );
-        assert!(!err.contains('\n'), "one line: {err}");
-        assert!(!out.exists(), "no folder for bad input");
-    }
+    assert_bad_configs(&cases);
 }

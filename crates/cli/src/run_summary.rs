@@ -15,6 +15,22 @@ pub fn max_energy_increase(energy: &[(f64, f64)]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The first keys of every summary: `name`, `method`, `status` ("ok" or "stopped") and the
+/// stop `message`.
+pub fn summary_head(name: &str, method: &str, stopped: Option<&str>) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("name".into(), json!(name));
+    map.insert("method".into(), json!(method));
+    map.insert(
+        "status".into(),
+        json!(if stopped.is_some() { "stopped" } else { "ok" }),
+    );
+    if let Some(m) = stopped {
+        map.insert("message".into(), json!(m));
+    }
+    map
+}
+
 /// Builds the summary: identity of the run, its cost, and its final metrics.
 pub fn summary_json(
     config: &RunConfig,
@@ -24,20 +40,7 @@ pub fn summary_json(
     wall_seconds: f64,
 ) -> Value {
     let increase = max_energy_increase(energy);
-    let mut map = Map::new();
-    map.insert("name".into(), json!(config.name));
-    map.insert("method".into(), json!(method));
-    map.insert(
-        "status".into(),
-        json!(if outcome.stopped.is_some() {
-            "stopped"
-        } else {
-            "ok"
-        }),
-    );
-    if let Some(m) = &outcome.stopped {
-        map.insert("message".into(), json!(m));
-    }
+    let mut map = summary_head(&config.name, method, outcome.stopped.as_deref());
     if let Some(eps) = config.blob.eps {
         map.insert("eps".into(), json!(eps));
     }

@@ -32,3 +32,21 @@ pub fn summary(dir: &Path) -> serde_json::Value {
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
+
+/// Each `(config text, expected fragment)` fails `meanfield run` with one error line containing
+/// the fragment, and creates no run folder.
+pub fn assert_bad_configs(cases: &[(String, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let config = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&config, text).unwrap();
+        let err = run_into(&config, &out).unwrap_err();
+        assert!(
+            err.contains(expected),
+            "`{err}` should contain `{expected}`"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(!out.exists(), "no folder for bad input");
+    }
+}

@@ -10,7 +10,9 @@ use meanfield_dynot::{Problem, Region, SOURCES_FILE, Solution, solve};
 use meanfield_log::plot::{Shape, paths_2d, trajectories_1d};
 use meanfield_log::{RunFolder, RunLogger};
 use rand::SeedableRng;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+use crate::run_summary::summary_head;
 
 /// Solves the dynamic OT problem of `config` into `out`. The problem (and its exact
 /// reference) is built before the folder is created; a run that stops early keeps its files.
@@ -59,20 +61,7 @@ fn summary(
     ends: &Points,
     wall_seconds: f64,
 ) -> anyhow::Result<Value> {
-    let mut map = Map::new();
-    map.insert("name".into(), json!(config.name));
-    map.insert("method".into(), json!("dynamic_ot"));
-    map.insert(
-        "status".into(),
-        json!(if solution.stopped.is_some() {
-            "stopped"
-        } else {
-            "ok"
-        }),
-    );
-    if let Some(m) = &solution.stopped {
-        map.insert("message".into(), json!(m));
-    }
+    let mut map = summary_head(&config.name, "dynamic_ot", solution.stopped.as_deref());
     map.insert("seed".into(), json!(config.seed));
     map.insert("n".into(), json!(solution.n));
     map.insert("d".into(), json!(solution.d));
