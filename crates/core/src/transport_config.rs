@@ -233,6 +233,11 @@ pub struct TransportConfig {
     /// Acceleration control (omit for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acceleration: Option<AccelerationConfig>,
+    /// How the objective and its gradient are evaluated: `auto` takes the fused host path on
+    /// the CPU when there are no obstacles, quicksand or acceleration; `tensor` always uses
+    /// the autodiff expression (the reference).
+    #[serde(default)]
+    pub evaluation: crate::energy::Evaluation,
     /// Log every this many iterations.
     #[serde(default = "default_log_every")]
     pub log_every: usize,

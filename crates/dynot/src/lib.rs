@@ -11,6 +11,7 @@
 //! ([`exact_reference`]). The learned map extends to new points ([`TransportMap`]).
 
 mod endpoint;
+mod fused;
 mod map;
 mod objective;
 mod problem;
@@ -18,7 +19,7 @@ mod reference;
 mod region;
 mod solve;
 
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, Penalty};
 pub use map::{SOURCES_FILE, TransportMap};
 pub use objective::{Acceleration, Evaluation, Objective};
 pub use problem::Problem;

@@ -6,7 +6,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 use meanfield_core::{Points, tensor_from};
 
-use crate::{Endpoint, Region};
+use crate::{Endpoint, Penalty, Region};
 
 /// Points per segment at which the quicksand factor is averaged.
 const QUICKSAND_NODES: usize = 4;
@@ -91,9 +91,9 @@ impl Objective {
         )
     }
 
-    /// Evaluates `J` at the free levels `x^1..x^L` (`free: [n, L, d]`) with mollifier width
-    /// `delta` and penalty parameter `eps_pen`.
-    pub fn evaluate(&self, free: Tensor<3>, delta: f64, eps_pen: f64) -> Evaluation {
+    /// Evaluates `J` at the free levels `x^1..x^L` (`free: [n, L, d]`) with the terminal
+    /// `penalty`.
+    pub fn evaluate(&self, free: Tensor<3>, penalty: &Penalty) -> Evaluation {
         let [n, levels, d] = free.dims();
         let device = free.device();
         let dt = 1.0 / levels as f64;
@@ -111,8 +111,8 @@ impl Objective {
         }
         .mul_scalar(1.0 / (n as f64 * dt));
         let y = full.clone().narrow(1, levels, 1).reshape([n, d]);
-        let discrepancy = self.endpoint.discrepancy(y, delta);
-        let terminal = discrepancy.clone().mul_scalar(1.0 / eps_pen);
+        let discrepancy = self.endpoint.discrepancy(y, penalty);
+        let terminal = discrepancy.clone().mul_scalar(1.0 / penalty.eps_pen);
         let mut total = kinetic.clone().mul_scalar(self.kinetic_weight) + terminal.clone();
         let mut parts = vec![
             ("kinetic".to_string(), scalar(&kinetic)),
@@ -267,12 +267,13 @@ mod tests {
         let device = cpu_device().autodiff();
         let x = free(&o);
         let shape = [o.n(), o.levels, 2];
+        let penalty = Penalty::new(&o.endpoint, 0.2, 0.01);
         let value = |x: &[f64]| {
             let t = tensor_from::<3>(x.to_vec(), shape, &device);
-            o.evaluate(t, 0.2, 0.01).part("objective")
+            o.evaluate(t, &penalty).part("objective")
         };
         let t = tensor_from::<3>(x.clone(), shape, &device).require_grad();
-        let eval = o.evaluate(t.clone(), 0.2, 0.01);
+        let eval = o.evaluate(t.clone(), &penalty);
         assert!(eval.part("obstacle_penalty") > 0.0, "{:?}", eval.parts);
         let grads = eval.total.backward();
         let g = host_vec(t.grad(&grads).unwrap());
@@ -310,7 +311,7 @@ mod tests {
             })
             .collect();
         let t = tensor_from::<3>(x, [o.n(), l, 2], &cpu_device());
-        let eval = o.evaluate(t, 0.1, 1.0);
+        let eval = o.evaluate(t, &Penalty::new(&o.endpoint, 0.1, 1.0));
         let exact: f64 = (0..o.n())
             .map(|i| meanfield_core::squared_distance(o.sources.point(i), points.point(i)))
             .sum::<f64>()

@@ -170,6 +170,7 @@ impl Problem {
                 perturbation: t.perturbation,
                 log_every: t.log_every,
                 seed: config.seed,
+                evaluation: t.evaluation,
             },
             init,
             target_points,

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
-use crate::Objective;
+use crate::{Objective, Penalty};
 
 /// The free levels `x^1..x^L` as a trainable burn module.
 #[derive(Module, Debug)]
@@ -48,6 +48,9 @@ pub struct SolveSettings {
     pub log_every: usize,
     /// Seed of the perturbations.
     pub seed: u64,
+    /// Evaluation of the objective (the fused host path needs a CPU device and
+    /// [`Objective::has_fused_path`]).
+    pub evaluation: meanfield_core::energy::Evaluation,
 }
 
 /// The best trajectories found and how the search ended.
@@ -153,6 +156,8 @@ pub fn solve(
     observer: &mut dyn Observer,
 ) -> Solution {
     let (n, levels, d) = (objective.n(), objective.levels, objective.dim());
+    let fused = settings.evaluation.is_fused_on(device) && objective.has_fused_path();
+    let started = std::time::Instant::now();
     let device = device.clone().autodiff();
     let stages = schedule(settings);
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xd1_0f);
@@ -183,9 +188,10 @@ pub fn solve(
             let run = Stage {
                 objective,
                 settings,
-                delta,
-                eps_pen,
+                penalty: Penalty::new(&objective.endpoint, delta, eps_pen),
                 early_stop: last_stage,
+                fused,
+                started,
             };
             let outcome = run.run(paths, iterations, done, monitor, observer, total);
             paths = outcome.paths;
@@ -208,8 +214,7 @@ pub fn solve(
     };
     let eval = objective.evaluate(
         tensor_from::<3>(free.clone(), [n, levels, d], &device),
-        settings.delta,
-        settings.eps_pen,
+        &Penalty::new(&objective.endpoint, settings.delta, settings.eps_pen),
     );
     let sources = objective.sources.as_slice();
     let paths = (0..n)
@@ -241,9 +246,10 @@ fn consider(best: &mut Option<(f64, Vec<f64>, usize)>, value: f64, free: Vec<f64
 struct Stage<'a> {
     objective: &'a Objective,
     settings: &'a SolveSettings,
-    delta: f64,
-    eps_pen: f64,
+    penalty: Penalty,
     early_stop: bool,
+    fused: bool,
+    started: std::time::Instant,
 }
 
 struct StageOutcome {
@@ -280,10 +286,11 @@ impl Stage<'_> {
             .init();
         let mut run = 0;
         for it in 0..iterations {
-            let eval = self
-                .objective
-                .evaluate(paths.free.val(), self.delta, self.eps_pen);
-            let value = eval.part("objective");
+            let (parts, grads) = self.value_and_grads(&paths);
+            let value = parts
+                .iter()
+                .find(|p| p.0 == "objective")
+                .map_or(f64::NAN, |p| p.1);
             if !value.is_finite() {
                 return StageOutcome {
                     paths,
@@ -306,7 +313,7 @@ impl Stage<'_> {
             best_history.push(best_value.unwrap_or(value));
             let step = offset + it;
             if it % s.log_every == 0 || it + 1 == iterations {
-                self.log(step, &eval.parts, lr, &paths, monitor, observer);
+                self.log(step, &parts, lr, &paths, monitor, observer);
             }
             observer.progress(step + 1, total);
             if self.early_stop && s.stop_window > 0 && it >= s.stop_window {
@@ -325,22 +332,17 @@ impl Stage<'_> {
                 since_best = 0;
             }
             paths = match s.optimizer {
-                PathOptimizer::Gd => {
-                    let grads = GradientsParams::from_grads(eval.total.backward(), &paths);
-                    sgd.step(lr, paths, grads)
-                }
-                PathOptimizer::Adam => {
-                    let grads = GradientsParams::from_grads(eval.total.backward(), &paths);
-                    adam.step(lr, paths, grads)
-                }
+                PathOptimizer::Gd => sgd.step(lr, paths, grads),
+                PathOptimizer::Adam => adam.step(lr, paths, grads),
                 PathOptimizer::Lbfgs => {
-                    drop(eval);
+                    drop(grads);
                     let closure = |p: Paths| {
-                        let e = self
-                            .objective
-                            .evaluate(p.free.val(), self.delta, self.eps_pen);
-                        let v = e.part("objective");
-                        (v, GradientsParams::from_grads(e.total.backward(), &p))
+                        let (parts, grads) = self.value_and_grads(&p);
+                        let v = parts
+                            .iter()
+                            .find(|q| q.0 == "objective")
+                            .map_or(f64::NAN, |q| q.1);
+                        (v, grads)
                     };
                     lbfgs.step(lr, paths, closure).0
                 }
@@ -356,6 +358,26 @@ impl Stage<'_> {
         }
     }
 
+    /// The objective's parts and gradient: on the host when the stage is fused, else by
+    /// autodiff through the tensor expression.
+    fn value_and_grads(&self, paths: &Paths) -> (Vec<(String, f64)>, GradientsParams) {
+        if self.fused {
+            let free = paths.free.val().without_autodiff();
+            let shape = free.dims();
+            let device = free.device();
+            let (parts, g) = self
+                .objective
+                .fused_value_and_grad(&host_vec(free), &self.penalty);
+            let mut grads = GradientsParams::new();
+            grads.register(paths.free.id, tensor_from::<3>(g, shape, &device));
+            (parts, grads)
+        } else {
+            let eval = self.objective.evaluate(paths.free.val(), &self.penalty);
+            let grads = GradientsParams::from_grads(eval.total.backward(), paths);
+            (eval.parts, grads)
+        }
+    }
+
     fn log(
         &self,
         step: usize,
@@ -367,8 +389,9 @@ impl Stage<'_> {
     ) {
         let mut values = parts.to_vec();
         values.push(("lr".into(), lr));
-        values.push(("delta".into(), self.delta));
-        values.push(("eps_pen".into(), self.eps_pen));
+        values.push(("wall_seconds".into(), self.started.elapsed().as_secs_f64()));
+        values.push(("delta".into(), self.penalty.delta));
+        values.push(("eps_pen".into(), self.penalty.eps_pen));
         let free = paths.free.val().without_autodiff();
         let [n, levels, d] = free.dims();
         let ends = Points::new(d, host_vec(free.narrow(1, levels - 1, 1).reshape([n, d])))

@@ -198,7 +198,7 @@ const FIGURES: [&str; 8] = [
 ];
 
 /// Summary keys shown per run when present.
-const SHOWN: [&str; 10] = [
+const SHOWN: [&str; 19] = [
     "energy_final",
     "kl_final",
     "l1_final",
@@ -209,6 +209,15 @@ const SHOWN: [&str; 10] = [
     "kl_before_removal_final",
     "train_mse_final",
     "val_mse_final",
+    "kinetic",
+    "exact_cost",
+    "cost_ratio",
+    "matching_agreement",
+    "endpoint_error",
+    "discrepancy",
+    "obstacle_violation",
+    "acceleration",
+    "mmd_iid",
 ];
 
 fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {

@@ -39,8 +39,12 @@ pub fn trajectories_1d(
             .flat_map(|c| c.points.iter().map(|p| p.1))
             .chain([0.0]),
     );
-    let (t0, t1) = range(times.iter().copied());
-    Figure::draw(title, (800, 900), |root| {
+    // Without density curves the paths take the whole figure.
+    let height = if curves.is_empty() { 560 } else { 900 };
+    Figure::draw(title, (800, height), |root| {
+        if curves.is_empty() {
+            return draw_paths(root, title, times, paths, (x0, x1));
+        }
         let (upper, lower) = root.split_vertically(380);
         let mut top = ChartBuilder::on(&upper)
             .caption(title, ("sans-serif", 22))
@@ -74,27 +78,44 @@ pub fn trajectories_1d(
             .label_font(("sans-serif", 13))
             .draw()
             .map_err(&err)?;
-        let mut bottom = ChartBuilder::on(&lower)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, t0..t1)
-            .map_err(&err)?;
-        bottom
-            .configure_mesh()
-            .x_desc("x")
-            .y_desc("t")
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(&err)?;
-        for path in paths {
-            let pts: Vec<(f64, f64)> = path.iter().zip(times).map(|(x, t)| (*x, *t)).collect();
-            bottom
-                .draw_series(LineSeries::new(pts, BLUE.mix(0.6)))
-                .map_err(&err)?;
-        }
-        Ok(())
+        draw_paths(&lower, "", times, paths, (x0, x1))
     })
+}
+
+/// Every particle's path, position horizontally and time upward, with an optional caption.
+fn draw_paths(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    caption: &str,
+    times: &[f64],
+    paths: &[Vec<f64>],
+    (x0, x1): (f64, f64),
+) -> Result<()> {
+    let err = plot_err(caption);
+    let (t0, t1) = range(times.iter().copied());
+    let mut builder = ChartBuilder::on(area);
+    if !caption.is_empty() {
+        builder.caption(caption, ("sans-serif", 22));
+    }
+    let mut bottom = builder
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, t0..t1)
+        .map_err(&err)?;
+    bottom
+        .configure_mesh()
+        .x_desc("x")
+        .y_desc("t")
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(&err)?;
+    for path in paths {
+        let pts: Vec<(f64, f64)> = path.iter().zip(times).map(|(x, t)| (*x, *t)).collect();
+        bottom
+            .draw_series(LineSeries::new(pts, BLUE.mix(0.6)))
+            .map_err(&err)?;
+    }
+    Ok(())
 }
 
 /// Evenly spaced colours along the viridis map.

@@ -1,0 +1,200 @@
+//! The hot path without running costs: kinetic energy and terminal penalty evaluated on the
+//! host in f64 with analytic gradients, parallel over particles. Used on the CPU when there
+//! are no obstacles, quicksand or acceleration control; [`Objective::evaluate`] stays the
+//! reference and a test keeps the two equal.
+
+use rayon::prelude::*;
+
+use crate::{Endpoint, Objective, Penalty};
+
+/// `exp(-|a - b|^2 / (2 s2))` and `a - b`.
+fn kernel(a: &[f64], b: &[f64], s2: f64) -> (f64, [f64; 3]) {
+    let mut diff = [0.0; 3];
+    let mut r2 = 0.0;
+    for k in 0..a.len() {
+        diff[k] = a[k] - b[k];
+        r2 += diff[k] * diff[k];
+    }
+    ((-r2 / (2.0 * s2)).exp(), diff)
+}
+
+impl Objective {
+    /// Whether [`Objective::fused_value_and_grad`] covers every term of this objective
+    /// (no obstacles, quicksand or acceleration; d <= 3).
+    pub fn has_fused_path(&self) -> bool {
+        self.obstacles.is_empty()
+            && self.quicksand.is_empty()
+            && self.acceleration.is_none()
+            && self.dim() <= 3
+    }
+
+    /// The objective's parts (as [`Objective::evaluate`] names them) and its gradient with
+    /// respect to the free levels (`free: [n, L, d]` row-major). Only for objectives with
+    /// [`Objective::has_fused_path`].
+    pub fn fused_value_and_grad(
+        &self,
+        free: &[f64],
+        penalty: &Penalty,
+    ) -> (Vec<(String, f64)>, Vec<f64>) {
+        let (delta, eps_pen) = (penalty.delta, penalty.eps_pen);
+        let (n, levels, d) = (self.n(), self.levels, self.dim());
+        let stride = levels * d;
+        let dt = 1.0 / levels as f64;
+        let kinetic_scale = 1.0 / (n as f64 * dt);
+        let sources = self.sources.as_slice();
+        let mut grad = vec![0.0; free.len()];
+        // Kinetic energy: per particle, a chain x^0 (fixed), x^1..x^L.
+        let kinetic: f64 = grad
+            .par_chunks_mut(stride)
+            .enumerate()
+            .map(|(i, g)| {
+                let path = &free[i * stride..(i + 1) * stride];
+                let mut sum = 0.0;
+                for l in 0..levels {
+                    for k in 0..d {
+                        let prev = if l == 0 {
+                            sources[i * d + k]
+                        } else {
+                            path[(l - 1) * d + k]
+                        };
+                        let step = path[l * d + k] - prev;
+                        sum += step * step;
+                        let w = 2.0 * kinetic_scale * self.kinetic_weight * step;
+                        g[l * d + k] += w;
+                        if l > 0 {
+                            g[(l - 1) * d + k] -= w;
+                        }
+                    }
+                }
+                sum
+            })
+            .sum::<f64>()
+            * kinetic_scale;
+        // Terminal penalty on the last level.
+        let ends: Vec<&[f64]> = (0..n)
+            .map(|i| &free[i * stride + (levels - 1) * d..(i + 1) * stride])
+            .collect();
+        let s2 = 2.0 * delta * delta;
+        let m = 1.0 / n as f64;
+        let norm = (2.0 * std::f64::consts::PI * s2).powf(-(d as f64) / 2.0);
+        let per_particle: Vec<(f64, f64, [f64; 3])> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let y = ends[i];
+                let mut self_sum = 0.0;
+                let mut g = [0.0; 3];
+                for yj in &ends {
+                    let (k, diff) = kernel(y, yj, s2);
+                    self_sum += k;
+                    for c in 0..d {
+                        // d/dy_i of m^2 sum_ij k(y_i - y_j): twice the row's slope.
+                        g[c] -= 2.0 * m * m * norm * k * diff[c] / s2;
+                    }
+                }
+                let cross = match &self.endpoint {
+                    Endpoint::Empirical { points, weights } => {
+                        let mut sum = 0.0;
+                        for (z, w) in points.iter().zip(weights) {
+                            let (k, diff) = kernel(y, z, s2);
+                            sum += w * k;
+                            for c in 0..d {
+                                g[c] += 2.0 * m * norm * w * k * diff[c] / s2;
+                            }
+                        }
+                        norm * sum
+                    }
+                    Endpoint::Mixture { components } => {
+                        let mut sum = 0.0;
+                        for (p, mu, s) in components {
+                            let var: Vec<f64> = s.iter().map(|v| v * v + s2).collect();
+                            let mut density = *p;
+                            for c in 0..d {
+                                let u = y[c] - mu[c];
+                                density *= (-u * u / (2.0 * var[c])).exp()
+                                    / (2.0 * std::f64::consts::PI * var[c]).sqrt();
+                            }
+                            sum += density;
+                            for c in 0..d {
+                                g[c] += 2.0 * m * density * (y[c] - mu[c]) / var[c];
+                            }
+                        }
+                        sum
+                    }
+                };
+                (norm * self_sum, cross, g)
+            })
+            .collect();
+        let self_term: f64 = per_particle.iter().map(|p| p.0).sum::<f64>() * m * m;
+        let cross: f64 = per_particle.iter().map(|p| p.1).sum::<f64>() * m;
+        let discrepancy = self_term - 2.0 * cross + penalty.self_energy;
+        for (i, (_, _, g)) in per_particle.iter().enumerate() {
+            for c in 0..d {
+                grad[i * stride + (levels - 1) * d + c] += g[c] / eps_pen;
+            }
+        }
+        let terminal = discrepancy / eps_pen;
+        let objective = self.kinetic_weight * kinetic + terminal;
+        let parts = vec![
+            ("kinetic".to_string(), kinetic),
+            ("terminal_penalty".to_string(), terminal),
+            ("discrepancy".to_string(), discrepancy),
+            ("obstacle_violation".to_string(), 0.0),
+            ("objective".to_string(), objective),
+        ];
+        (parts, grad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meanfield_core::{Points, cpu_device, host_vec, tensor_from};
+
+    fn check(endpoint: Endpoint) {
+        let sources = Points::new(2, vec![0.0, 0.0, 0.3, 0.6, -0.2, 0.3, 0.5, -0.1]).unwrap();
+        let o = Objective {
+            sources,
+            levels: 4,
+            endpoint,
+            obstacles: Vec::new(),
+            obstacle_weight: 1.0,
+            quicksand: Vec::new(),
+            quicksand_edge: 0.01,
+            kinetic_weight: 0.7,
+            acceleration: None,
+        };
+        let free: Vec<f64> = (0..o.n() * 4 * 2)
+            .map(|k| 0.37 * (k as f64).sin() + 0.05 * k as f64)
+            .collect();
+        let penalty = Penalty::new(&o.endpoint, 0.3, 0.05);
+        let (parts, grad) = o.fused_value_and_grad(&free, &penalty);
+        let device = cpu_device().autodiff();
+        let t = tensor_from::<3>(free.clone(), [o.n(), 4, 2], &device).require_grad();
+        let eval = o.evaluate(t.clone(), &penalty);
+        for (name, value) in &parts {
+            let reference = eval.part(name);
+            assert!(
+                (value - reference).abs() < 1e-10 * reference.abs().max(1.0),
+                "{name}: fused {value} vs tensor {reference}"
+            );
+        }
+        let g = host_vec(t.grad(&eval.total.backward()).unwrap());
+        for (a, b) in grad.iter().zip(&g) {
+            assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn fused_path_equals_the_tensor_expression() {
+        check(Endpoint::Empirical {
+            points: Points::new(2, vec![2.0, 0.1, 1.8, 0.7, 2.2, 0.4]).unwrap(),
+            weights: vec![0.5, 0.3, 0.2],
+        });
+        check(Endpoint::Mixture {
+            components: vec![
+                (0.4, vec![2.0, 0.0], vec![0.3, 0.2]),
+                (0.6, vec![1.5, 0.8], vec![0.25, 0.25]),
+            ],
+        });
+    }
+}
