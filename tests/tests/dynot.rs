@@ -124,3 +124,26 @@ fn dynamic_ot_bad_input_gives_one_clear_line() {
     ];
     assert_bad_configs(&cases);
 }
+
+/// A step so large that the objective overflows: the run stops with one line, and the folder
+/// keeps the best trajectories found before, with status "stopped".
+#[test]
+fn a_diverging_dynamic_ot_run_keeps_its_best_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("diverge.toml");
+    let text = DYNOT
+        .replace("optimizer = \"lbfgs\"", "optimizer = \"gd\"")
+        .replace("lr = 1.0", "lr = 1e12")
+        .replace("plateau_patience", "x");
+    fs::write(&config, text).unwrap();
+    let out = dir.path().join("run");
+    let err = run_into(&config, &out).unwrap_err();
+    assert!(err.contains("best trajectories so far are kept"), "{err}");
+    assert!(!err.contains('\n'));
+    let s = summary(&out);
+    assert_eq!(s["status"], "stopped");
+    // The best trajectories are the straight lines of the assignment: the exact cost.
+    let ratio = s["cost_ratio"].as_f64().unwrap();
+    assert!((ratio - 1.0).abs() < 1e-9, "{ratio}");
+    assert!(out.join("trajectories.csv").exists());
+}

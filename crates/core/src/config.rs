@@ -401,7 +401,19 @@ impl RunConfig {
                 return Err(CoreError::config("target", "method `svgd` needs a target"));
             }
             MethodKind::DynamicOt => match &self.transport {
-                Some(transport) => transport.validate(self.dim(), self.particles.n)?,
+                Some(transport) => {
+                    transport.validate(self.dim(), self.particles.n)?;
+                    let fixed = matches!(
+                        self.particles.init,
+                        InitConfig::Grid { .. } | InitConfig::Csv { .. }
+                    );
+                    if transport.push_multiple > 0 && (fixed || self.target.is_none()) {
+                        return Err(CoreError::config(
+                            "transport.push_multiple",
+                            "needs a random [particles.init] to draw new sources from and a [target] to compare with",
+                        ));
+                    }
+                }
                 None => {
                     return Err(CoreError::config(
                         "transport",

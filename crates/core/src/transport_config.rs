@@ -233,6 +233,11 @@ pub struct TransportConfig {
     /// Acceleration control (omit for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acceleration: Option<AccelerationConfig>,
+    /// After the solve, push `push_multiple x N` new source points (drawn from
+    /// `[particles.init]`, which must be random) through the learned map and compare their MMD
+    /// to the target with that of as many i.i.d. target samples (0: off).
+    #[serde(default)]
+    pub push_multiple: usize,
     /// How the objective and its gradient are evaluated: `auto` takes the fused host path on
     /// the CPU when there are no obstacles, quicksand or acceleration; `tensor` always uses
     /// the autodiff expression (the reference).

@@ -180,19 +180,32 @@ impl Problem {
         })
     }
 
-    /// Numbers logged beside the objective: `cost_ratio` (kinetic / exact cost) and
-    /// `matching_agreement` (share of particles whose nearest target point is their exact
-    /// partner) with an exact reference; `endpoint_error` (mean distance to the exact image)
-    /// for affine targets.
+    /// Numbers logged beside the objective: `target_coverage` (share of the target points that
+    /// are the nearest target point of some end point) for empirical targets; `cost_ratio`
+    /// (kinetic / exact cost) and `matching_agreement` (share of particles whose nearest target
+    /// point is their exact partner) with an exact reference; `endpoint_error` (mean distance
+    /// to the exact image) for affine targets.
     pub fn monitor(&self, ends: &Points, parts: &[(String, f64)]) -> Vec<(String, f64)> {
         let mut out = Vec::new();
-        if let (Some(exact), Some(z)) = (&self.exact, &self.target_points) {
+        let claimed: Vec<usize> = match &self.target_points {
+            Some(z) => ends.iter().map(|y| nearest(z, y)).collect(),
+            None => Vec::new(),
+        };
+        if let Some(z) = &self.target_points {
+            let mut hit = vec![false; z.n()];
+            for &k in &claimed {
+                hit[k] = true;
+            }
+            let covered = hit.iter().filter(|h| **h).count();
+            out.push(("target_coverage".to_string(), covered as f64 / z.n() as f64));
+        }
+        if let Some(exact) = &self.exact {
             let kinetic = parts.iter().find(|p| p.0 == "kinetic").map_or(0.0, |p| p.1);
             out.push(("cost_ratio".to_string(), kinetic / exact.cost));
-            let agree = ends
+            let agree = claimed
                 .iter()
-                .enumerate()
-                .filter(|(i, y)| nearest(z, y) == exact.matching[*i])
+                .zip(&exact.matching)
+                .filter(|(k, m)| k == m)
                 .count();
             out.push((
                 "matching_agreement".to_string(),

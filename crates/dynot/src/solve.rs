@@ -400,3 +400,72 @@ impl Stage<'_> {
         observer.scalars(step, step as f64, &values);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Acceleration, Endpoint};
+    use meanfield_core::{Recorder, cpu_device};
+
+    /// Acceleration control from rest to rest over a unit distance: the minimiser of
+    /// `int |x''|^2` is the cubic `3t^2 - 2t^3`, with cost 12.
+    #[test]
+    fn acceleration_control_finds_the_cubic() {
+        let levels = 20;
+        let objective = Objective {
+            sources: Points::new(1, vec![0.0]).unwrap(),
+            levels,
+            endpoint: Endpoint::Empirical {
+                points: Points::new(1, vec![1.0]).unwrap(),
+                weights: vec![1.0],
+            },
+            obstacles: Vec::new(),
+            obstacle_weight: 1.0,
+            quicksand: Vec::new(),
+            quicksand_edge: 0.01,
+            kinetic_weight: 0.0,
+            acceleration: Some(Acceleration {
+                weight: 1.0,
+                initial_velocity: vec![0.0],
+                terminal_velocity: vec![0.0],
+            }),
+        };
+        let settings = SolveSettings {
+            optimizer: PathOptimizer::Lbfgs,
+            lr: 1.0,
+            iterations: 3000,
+            plateau_patience: 0,
+            stop_tol: 1e-10,
+            stop_window: 100,
+            delta: 0.05,
+            eps_pen: 1e-4,
+            anneal: None,
+            restarts: 0,
+            perturbation: 0.0,
+            log_every: 100,
+            seed: 1,
+            evaluation: meanfield_core::energy::Evaluation::Auto,
+        };
+        let init: Vec<f64> = (1..=levels).map(|l| l as f64 / levels as f64).collect();
+        let no_monitor = |_: &Points, _: &[(String, f64)]| Vec::new();
+        let solution = solve(
+            &objective,
+            &init,
+            &settings,
+            &cpu_device(),
+            &no_monitor,
+            &mut Recorder::default(),
+        );
+        let cost = solution.part("acceleration");
+        assert!((cost - 12.0).abs() < 0.15, "cost {cost}");
+        for (l, x) in solution.path(0).iter().enumerate() {
+            let t = l as f64 / levels as f64;
+            let cubic = 3.0 * t * t - 2.0 * t * t * t;
+            assert!(
+                (x[0] - cubic).abs() < 0.01,
+                "level {l}: {} vs {cubic}",
+                x[0]
+            );
+        }
+    }
+}

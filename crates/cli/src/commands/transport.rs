@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::bail;
 use meanfield_core::metrics::mmd_gaussian;
 use meanfield_core::{Points, RunConfig};
-use meanfield_dynot::{Problem, Region, SOURCES_FILE, Solution, solve};
+use meanfield_dynot::{Problem, Region, SOURCES_FILE, Solution, TransportMap, solve};
 use meanfield_log::plot::{Shape, paths_2d, trajectories_1d};
 use meanfield_log::{RunFolder, RunLogger};
 use rand::SeedableRng;
@@ -40,7 +40,18 @@ pub fn execute_transport(config: &RunConfig, out: &Path) -> anyhow::Result<Value
         .write_csv(&folder.path(SOURCES_FILE))?;
     ends.write_csv(&folder.path("particles_final.csv"))?;
     solution.write_csv(&folder.path("trajectories.csv"))?;
-    let summary = summary(config, &problem, &solution, &ends, wall_seconds)?;
+    let pushed = push_new_sources(config, &problem, &ends)?;
+    if let Some(p) = &pushed {
+        p.write_csv(&folder.path("pushed.csv"))?;
+    }
+    let summary = summary(
+        config,
+        &problem,
+        &solution,
+        &ends,
+        pushed.as_ref(),
+        wall_seconds,
+    )?;
     folder.write_summary(&summary)?;
     let figures = logger.finish(problem.target.as_deref());
     paths_figure(&problem, &solution)?.save_png(&folder.path("paths.png"))?;
@@ -59,6 +70,7 @@ fn summary(
     problem: &Problem,
     solution: &Solution,
     ends: &Points,
+    pushed: Option<&Points>,
     wall_seconds: f64,
 ) -> anyhow::Result<Value> {
     let mut map = summary_head(&config.name, "dynamic_ot", solution.stopped.as_deref());
@@ -92,8 +104,41 @@ fn summary(
             json!(mmd_gaussian(ends, &reference, h)?),
         );
         map.insert("mmd_iid".into(), json!(mmd_gaussian(&iid, &reference, h)?));
+        if let Some(pushed) = pushed {
+            let iid = target.sample(pushed.n(), &mut rng);
+            map.insert("pushed_n".into(), json!(pushed.n()));
+            map.insert(
+                "mmd_pushed".into(),
+                json!(mmd_gaussian(pushed, &reference, h)?),
+            );
+            map.insert(
+                "mmd_pushed_iid".into(),
+                json!(mmd_gaussian(&iid, &reference, h)?),
+            );
+        }
     }
     Ok(Value::Object(map))
+}
+
+/// `push_multiple x N` new sources drawn from `[particles.init]` (another seed), pushed through
+/// the map `x^0 -> x^L` of the solution.
+fn push_new_sources(
+    config: &RunConfig,
+    problem: &Problem,
+    ends: &Points,
+) -> anyhow::Result<Option<Points>> {
+    let multiple = config.transport.as_ref().map_or(0, |t| t.push_multiple);
+    if multiple == 0 {
+        return Ok(None);
+    }
+    let map = TransportMap::new(problem.objective.sources.clone(), ends.clone())?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed ^ 0x9e37);
+    let fresh = config
+        .particles
+        .init
+        .sample(multiple * ends.n(), &mut rng)?;
+    let pushed: Vec<f64> = fresh.iter().flat_map(|x| map.push(x)).collect();
+    Ok(Some(Points::new(ends.d(), pushed)?))
 }
 
 /// Paths among the obstacles (grey) and quicksand (orange) in 2-D; paths against t in 1-D.
