@@ -198,7 +198,7 @@ const FIGURES: [&str; 8] = [
 ];
 
 /// Summary keys shown per run when present.
-const SHOWN: [&str; 19] = [
+const SHOWN: [&str; 22] = [
     "energy_final",
     "kl_final",
     "l1_final",
@@ -218,6 +218,9 @@ const SHOWN: [&str; 19] = [
     "obstacle_violation",
     "acceleration",
     "mmd_iid",
+    "target_coverage",
+    "mmd_pushed",
+    "mmd_pushed_iid",
 ];
 
 fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {
