@@ -117,7 +117,22 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
             report,
             "| quantity | measured | reference | tolerance | status | reference from |\n|---|---|---|---|---|---|"
         )?;
+        // Checks on variants that quick mode does not run are reported, not failed.
+        let not_run: Vec<String> = reproduce
+            .variants
+            .iter()
+            .filter(|v| args.quick && v.skip_quick)
+            .map(|v| format!("{}:", v.label))
+            .collect();
         for check in &reproduce.checks {
+            if not_run.iter().any(|l| check.metric.starts_with(l.as_str())) {
+                writeln!(
+                    report,
+                    "| {} | not run | {:.6} | - | full mode only | {} |",
+                    check.metric, check.reference, check.source
+                )?;
+                continue;
+            }
             let tolerance = if args.quick {
                 check.quick_tolerance.unwrap_or(check.tolerance)
             } else {
