@@ -62,15 +62,6 @@ pub enum RegionConfig {
 }
 
 impl RegionConfig {
-    /// Dimension of the region.
-    pub fn dim(&self) -> usize {
-        match self {
-            Self::Disk { center, .. } => center.len(),
-            Self::Box { lo, .. } => lo.len(),
-            Self::Polygon { .. } => 2,
-        }
-    }
-
     fn validate(&self, key: &str, d: usize) -> Result<()> {
         match self {
             Self::Disk { center, radius } => {

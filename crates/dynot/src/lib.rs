@@ -21,7 +21,7 @@ mod solve;
 
 pub use endpoint::{Endpoint, Penalty};
 pub use map::{SOURCES_FILE, TransportMap};
-pub use objective::{Acceleration, Evaluation, Objective};
+pub use objective::{Acceleration, Objective, ObjectiveValue, part};
 pub use problem::Problem;
 pub use reference::exact_reference;
 pub use region::Region;

@@ -45,9 +45,14 @@ pub struct Objective {
     pub acceleration: Option<Acceleration>,
 }
 
+/// The value of a named part in a `(name, value)` list (`None` when absent).
+pub fn part(parts: &[(String, f64)], name: &str) -> Option<f64> {
+    parts.iter().find(|(k, _)| k == name).map(|p| p.1)
+}
+
 /// `J` and its parts at one set of trajectories.
 #[derive(Debug)]
-pub struct Evaluation {
+pub struct ObjectiveValue {
     /// The objective, differentiable.
     pub total: Tensor<1>,
     /// Named parts as numbers: `kinetic` (quicksand-weighted, unscaled by `kinetic_weight`),
@@ -57,13 +62,10 @@ pub struct Evaluation {
     pub parts: Vec<(String, f64)>,
 }
 
-impl Evaluation {
+impl ObjectiveValue {
     /// One named part (0 when absent).
     pub fn part(&self, name: &str) -> f64 {
-        self.parts
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(0.0, |p| p.1)
+        part(&self.parts, name).unwrap_or(0.0)
     }
 }
 
@@ -93,7 +95,7 @@ impl Objective {
 
     /// Evaluates `J` at the free levels `x^1..x^L` (`free: [n, L, d]`) with the terminal
     /// `penalty`.
-    pub fn evaluate(&self, free: Tensor<3>, penalty: &Penalty) -> Evaluation {
+    pub fn evaluate(&self, free: Tensor<3>, penalty: &Penalty) -> ObjectiveValue {
         let [n, levels, d] = free.dims();
         let device = free.device();
         let dt = 1.0 / levels as f64;
@@ -142,7 +144,7 @@ impl Objective {
             total = total + value.mul_scalar(acc.weight);
         }
         parts.push(("objective".into(), scalar(&total)));
-        Evaluation { total, parts }
+        ObjectiveValue { total, parts }
     }
 
     /// Mean quicksand factor along each segment, `None` without quicksand.

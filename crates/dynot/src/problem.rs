@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::objective::Acceleration;
-use crate::{Endpoint, Objective, Region, SolveSettings, exact_reference};
+use crate::{Endpoint, Objective, Region, SolveSettings, exact_reference, part};
 
 /// Everything a run needs.
 #[derive(Debug)]
@@ -200,7 +200,7 @@ impl Problem {
             out.push(("target_coverage".to_string(), covered as f64 / z.n() as f64));
         }
         if let Some(exact) = &self.exact {
-            let kinetic = parts.iter().find(|p| p.0 == "kinetic").map_or(0.0, |p| p.1);
+            let kinetic = part(parts, "kinetic").unwrap_or(0.0);
             out.push(("cost_ratio".to_string(), kinetic / exact.cost));
             let agree = claimed
                 .iter()

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
-use crate::{Objective, Penalty};
+use crate::{Objective, Penalty, part};
 
 /// The free levels `x^1..x^L` as a trainable burn module.
 #[derive(Module, Debug)]
@@ -89,10 +89,7 @@ impl Solution {
 
     /// One named part of the objective (0 when absent).
     pub fn part(&self, name: &str) -> f64 {
-        self.parts
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(0.0, |p| p.1)
+        part(&self.parts, name).unwrap_or(0.0)
     }
 
     /// Particle `i`'s path, one point per level.
@@ -287,10 +284,7 @@ impl Stage<'_> {
         let mut run = 0;
         for it in 0..iterations {
             let (parts, grads) = self.value_and_grads(&paths);
-            let value = parts
-                .iter()
-                .find(|p| p.0 == "objective")
-                .map_or(f64::NAN, |p| p.1);
+            let value = part(&parts, "objective").unwrap_or(f64::NAN);
             if !value.is_finite() {
                 return StageOutcome {
                     paths,
@@ -338,11 +332,7 @@ impl Stage<'_> {
                     drop(grads);
                     let closure = |p: Paths| {
                         let (parts, grads) = self.value_and_grads(&p);
-                        let v = parts
-                            .iter()
-                            .find(|q| q.0 == "objective")
-                            .map_or(f64::NAN, |q| q.1);
-                        (v, grads)
+                        (part(&parts, "objective").unwrap_or(f64::NAN), grads)
                     };
                     lbfgs.step(lr, paths, closure).0
                 }

@@ -125,18 +125,12 @@ fn closed_form(config: &RunConfig, d: usize, eps: f64) -> Result<Option<Box<dyn 
     }
     Ok(match &config.target {
         None => Some(Box::new(FlatOverlap::new(eps, d))),
-        Some(TargetConfig::UniformBox { lo, hi }) => {
-            let volume: f64 = lo.iter().zip(hi).map(|(a, b)| b - a).product();
-            Some(Box::new(CellsOverlap::new(
-                eps,
-                vec![Cell {
-                    lo: lo.clone(),
-                    hi: hi.clone(),
-                    height: 1.0 / volume,
-                }],
-                config.blob.density_floor,
-            )))
-        }
+        Some(TargetConfig::UniformBox { lo, hi }) => Some(Box::new(CellsOverlap::uniform_box(
+            eps,
+            lo,
+            hi,
+            config.blob.density_floor,
+        ))),
         Some(TargetConfig::Piecewise {
             lo,
             hi,

@@ -234,7 +234,7 @@ mod tests {
     use meanfield_core::{GaussianMollifier, TriweightMollifier, cpu_device};
 
     use super::*;
-    use crate::overlap::{Cell, CellsOverlap};
+    use crate::overlap::CellsOverlap;
     use crate::pairwise::PairwiseBlob;
 
     /// Uniform density 1/2 on [-1, 1] in 1-D, 20 particles.
@@ -267,15 +267,7 @@ mod tests {
         )
         .unwrap();
         let closed = PairwiseBlob::new(
-            Box::new(CellsOverlap::new(
-                eps,
-                vec![Cell {
-                    lo: vec![-1.0],
-                    hi: vec![1.0],
-                    height: 0.5,
-                }],
-                0.0,
-            )),
+            Box::new(CellsOverlap::uniform_box(eps, &[-1.0], &[1.0], 0.0)),
             7,
             Evaluation::Fused,
             0,

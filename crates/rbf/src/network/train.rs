@@ -281,7 +281,7 @@ mod tests {
     use meanfield_core::{Recorder, cpu_device};
 
     use super::*;
-    use crate::overlap::{Cell, CellsOverlap};
+    use crate::overlap::CellsOverlap;
     use crate::pairwise::PairwiseBlob;
 
     /// Full-batch gradient descent on the centres, with `a_i = 1`, `f0 = 0` and data on a grid
@@ -317,15 +317,7 @@ mod tests {
 
         let device = cpu_device();
         let blob = PairwiseBlob::new(
-            Box::new(CellsOverlap::new(
-                eps,
-                vec![Cell {
-                    lo: vec![-1.0],
-                    hi: vec![1.0],
-                    height: 0.5,
-                }],
-                0.0,
-            )),
+            Box::new(CellsOverlap::uniform_box(eps, &[-1.0], &[1.0], 0.0)),
             4,
             Evaluation::Fused,
             0,

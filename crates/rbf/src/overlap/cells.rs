@@ -45,6 +45,20 @@ fn pdf(z: f64) -> f64 {
 }
 
 impl CellsOverlap {
+    /// The uniform density on the box `[lo, hi]`: one cell of height `1 / volume`.
+    pub fn uniform_box(eps: f64, lo: &[f64], hi: &[f64], floor: f64) -> Self {
+        let volume: f64 = lo.iter().zip(hi).map(|(a, b)| b - a).product();
+        Self::new(
+            eps,
+            vec![Cell {
+                lo: lo.to_vec(),
+                hi: hi.to_vec(),
+                height: 1.0 / volume,
+            }],
+            floor,
+        )
+    }
+
     /// For mollifier width `eps`; `floor` in [0, 1): `1/rhobar` is capped at
     /// `1/(floor max c)`, also outside the cells (`floor = 0`: nothing counts outside).
     pub fn new(eps: f64, cells: Vec<Cell>, floor: f64) -> Self {
