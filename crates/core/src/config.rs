@@ -32,8 +32,9 @@ pub struct RunConfig {
     /// The particle method (default: the aggregation-drift flow of `[energy]`).
     #[serde(default)]
     pub method: MethodKind,
-    /// The particles.
-    pub particles: ParticlesConfig,
+    /// The particles (every method but `wgan`, whose populations are network parameters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particles: Option<ParticlesConfig>,
     /// The energy whose W2 gradient flow is integrated (added to the method's own term).
     #[serde(default)]
     pub energy: EnergyConfig,
@@ -43,6 +44,9 @@ pub struct RunConfig {
     /// The RBF network trainer (`method = "rbf_network"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<crate::network_config::NetworkConfig>,
+    /// The WGAN trainer (`method = "wgan"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wgan: Option<crate::wgan_config::WganConfig>,
     /// The dynamic optimal transport problem (`method = "dynamic_ot"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<crate::transport_config::TransportConfig>,
@@ -364,9 +368,20 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("config serialises")
     }
 
+    /// The particles of a validated particle-method config.
+    ///
+    /// # Panics
+    /// When called on a `wgan` config, which has none (validation rejects a particle method
+    /// without `[particles]`).
+    pub fn particles(&self) -> &ParticlesConfig {
+        self.particles
+            .as_ref()
+            .expect("validated: particle methods have [particles]")
+    }
+
     /// Dimension of the run, if it can be known before reading files.
     pub fn dim(&self) -> Option<usize> {
-        self.particles.init.dim()
+        self.particles.as_ref().and_then(|p| p.init.dim())
     }
 
     /// Checks every value against its documented range and all dimensions against each other.
@@ -374,15 +389,28 @@ impl RunConfig {
     /// # Errors
     /// [`CoreError::Config`] naming the first bad key.
     pub fn validate(&self) -> Result<()> {
-        if self.particles.n < 2 {
+        if self.method == MethodKind::Wgan {
+            return match &self.wgan {
+                Some(wgan) => wgan.validate(),
+                None => Err(CoreError::config(
+                    "wgan",
+                    "method `wgan` needs a [wgan] table",
+                )),
+            };
+        }
+        let Some(particles) = &self.particles else {
+            return Err(CoreError::config(
+                "particles",
+                format!("method `{}` needs a [particles] table", self.method.name()),
+            ));
+        };
+        if particles.n < 2 {
             return Err(CoreError::config(
                 "particles.n",
-                format!("must be >= 2, found {}", self.particles.n),
+                format!("must be >= 2, found {}", particles.n),
             ));
         }
-        self.particles
-            .init
-            .validate("particles.init", self.particles.n)?;
+        particles.init.validate("particles.init", particles.n)?;
         let no_energy = self.energy.kernel.is_none() && self.energy.drift.is_none();
         match self.method {
             MethodKind::Aggregation if no_energy => {
@@ -402,9 +430,9 @@ impl RunConfig {
             }
             MethodKind::DynamicOt => match &self.transport {
                 Some(transport) => {
-                    transport.validate(self.dim(), self.particles.n)?;
+                    transport.validate(self.dim(), particles.n)?;
                     let fixed = matches!(
-                        self.particles.init,
+                        particles.init,
                         InitConfig::Grid { .. } | InitConfig::Csv { .. }
                     );
                     if transport.push_multiple > 0 && (fixed || self.target.is_none()) {
@@ -432,7 +460,7 @@ impl RunConfig {
             },
             _ => {}
         }
-        self.blob.validate(self.method, self.particles.n)?;
+        self.blob.validate(self.method, particles.n)?;
         if self.energy.tile == 0 {
             return Err(CoreError::config("energy.tile", "must be >= 1, found 0"));
         }
@@ -629,7 +657,7 @@ t_final = 0.1
     #[test]
     fn good_config_parses_and_round_trips() {
         let c = RunConfig::from_toml(GOOD, &[]).unwrap();
-        assert_eq!(c.particles.n, 16);
+        assert_eq!(c.particles().n, 16);
         let again = RunConfig::from_toml(&c.to_toml(), &[]).unwrap();
         assert_eq!(c, again);
     }

@@ -42,6 +42,7 @@ mod points;
 pub mod stepper;
 pub mod target;
 pub mod transport_config;
+pub mod wgan_config;
 
 pub use config::{Check, Compare, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 pub use device::{DeviceChoice, compiled_backends, cpu_device, is_cpu};
@@ -53,6 +54,6 @@ pub use grid::Grid;
 pub use init::InitConfig;
 pub use method_config::{BlobConfig, MethodKind, OverlapKind};
 pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollifier};
-pub use observer::{Observer, Recorder};
+pub use observer::{GeneratedSamples, Observer, Recorder};
 pub use points::{Points, host_vec, squared_distance, tensor_from};
 pub use target::Target;

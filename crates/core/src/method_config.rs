@@ -27,6 +27,8 @@ pub enum MethodKind {
     /// Dynamic optimal transport of `[transport]`: trajectories from the particles to the
     /// target, minimised by gradient descent.
     DynamicOt,
+    /// The WGAN trainer of `[wgan]` (clipping, gradient penalty or the original GAN loss).
+    Wgan,
 }
 
 impl MethodKind {
@@ -40,6 +42,7 @@ impl MethodKind {
             Self::Svgd => "svgd",
             Self::RbfNetwork => "rbf_network",
             Self::DynamicOt => "dynamic_ot",
+            Self::Wgan => "wgan",
         }
     }
 }

@@ -1,7 +1,18 @@
 //! The observer that trainers report to. Trainers never print; a run folder writer, a test
 //! recorder or nothing at all listens.
 
-use crate::Points;
+use crate::{Grid, Points};
+
+/// Samples of a generative model at a step, with what draws them best.
+#[derive(Debug, Clone)]
+pub struct GeneratedSamples {
+    /// The samples.
+    pub points: Points,
+    /// For 2-D data, a scalar field on a grid drawn under the points (the critic).
+    pub field: Option<(Grid, Vec<f64>)>,
+    /// For image data, `[channels, height, width]` of each sample (pixels in [-1, 1]).
+    pub image_shape: Option<[usize; 3]>,
+}
 
 /// Receives what a run produces, as it happens.
 pub trait Observer {
@@ -9,6 +20,10 @@ pub trait Observer {
     fn scalars(&mut self, step: usize, t: f64, values: &[(String, f64)]);
     /// Positions at a snapshot step (for figures and histograms).
     fn snapshot(&mut self, _step: usize, _t: f64, _positions: &Points) {}
+    /// Values to histogram under `tag` (e.g. a network's parameters).
+    fn histogram(&mut self, _step: usize, _tag: &str, _values: &[f64]) {}
+    /// Samples of a generative model.
+    fn samples(&mut self, _step: usize, _t: f64, _samples: &GeneratedSamples) {}
     /// `done` of `total` steps are finished.
     fn progress(&mut self, _done: usize, _total: usize) {}
 }

@@ -79,7 +79,7 @@ fn anchor_paths(config: &mut RunConfig, root: &Path) {
     if let Some(TargetConfig::Image { path, .. }) = &mut config.target {
         anchor(path);
     }
-    if let InitConfig::Csv { path } = &mut config.particles.init {
+    if let Some(InitConfig::Csv { path }) = config.particles.as_mut().map(|p| &mut p.init) {
         anchor(path);
     }
 }

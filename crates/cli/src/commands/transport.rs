@@ -134,7 +134,7 @@ fn push_new_sources(
     let map = TransportMap::new(problem.objective.sources.clone(), ends.clone())?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed ^ 0x9e37);
     let fresh = config
-        .particles
+        .particles()
         .init
         .sample(multiple * ends.n(), &mut rng)?;
     let pushed: Vec<f64> = fresh.iter().flat_map(|x| map.push(x)).collect();

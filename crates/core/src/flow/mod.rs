@@ -98,7 +98,7 @@ pub fn build_energy(
 /// Initialiser errors (CSV files, sizes).
 pub fn initial_positions(config: &RunConfig) -> Result<Points> {
     let mut rng = StdRng::seed_from_u64(config.seed);
-    config.particles.init.sample(config.particles.n, &mut rng)
+    config.particles().init.sample(config.particles().n, &mut rng)
 }
 
 impl ParticleFlow {
@@ -369,7 +369,7 @@ fn remove_fraction(
 pub fn initial_state(config: &RunConfig) -> Result<(Points, Vec<f64>)> {
     let x0 = initial_positions(config)?;
     let n = x0.n();
-    let Some(weights) = &config.particles.weights else {
+    let Some(weights) = &config.particles().weights else {
         return Ok((x0, vec![1.0 / n as f64; n]));
     };
     let density = weights.build("particles.weights")?;

@@ -1,0 +1,62 @@
+//! The critic's and the generator's losses, both minimised.
+//!
+//! Sign convention: the critic maximises `E_real D - E_fake D` (the W1 estimate, logged as
+//! `w1_estimate`, >= 0 once the critic has learnt anything); its minimised loss `critic_loss`
+//! is the negative of that, plus the gradient penalty for WGAN-GP. For the original GAN, `D`
+//! is a logit and the critic minimises the logistic loss `E softplus(-D(real)) +
+//! E softplus(D(fake))`.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::softplus;
+use meanfield_core::wgan_config::GanLoss;
+
+use crate::network::Network;
+
+/// The critic's loss on one batch and the W1 estimate `E_real D - E_fake D` in it.
+pub struct CriticLoss {
+    /// The minimised loss `[1]`.
+    pub loss: Tensor<1>,
+    /// `E_real D - E_fake D` `[1]`.
+    pub w1_estimate: Tensor<1>,
+}
+
+/// What the critic sees in one step: real and (detached) fake samples `[B, d]`, and for the
+/// gradient penalty the interpolation weights `[B, 1]` of `xhat = a real + (1 - a) fake`.
+pub struct CriticBatch {
+    /// Real samples.
+    pub real: Tensor<2>,
+    /// Generated samples, detached from the generator.
+    pub fake: Tensor<2>,
+    /// Interpolation weights in [0, 1].
+    pub alpha: Tensor<2>,
+}
+
+/// The critic's loss of `kind`.
+pub fn critic_loss(kind: GanLoss, critic: &Network, batch: CriticBatch, gp_lambda: f64) -> CriticLoss {
+    let CriticBatch { real, fake, alpha } = batch;
+    let d_real = critic.forward(real.clone());
+    let d_fake = critic.forward(fake.clone());
+    let w1_estimate = d_real.clone().mean() - d_fake.clone().mean();
+    let loss = match kind {
+        GanLoss::WganClip => w1_estimate.clone().neg(),
+        GanLoss::WganGp => {
+            let xhat = real * alpha.clone() + fake * alpha.neg().add_scalar(1.0);
+            let (_, grad) = critic.forward_with_input_gradient(xhat);
+            let norm = grad.square().sum_dim(1).sqrt();
+            let penalty = norm.sub_scalar(1.0).square().mean().mul_scalar(gp_lambda);
+            w1_estimate.clone().neg() + penalty
+        }
+        GanLoss::Gan => softplus(d_real.neg(), 1.0).mean() + softplus(d_fake, 1.0).mean(),
+    };
+    CriticLoss { loss, w1_estimate }
+}
+
+/// The generator's loss on generated samples `[B, d]` (attached to the generator):
+/// `-E D(G(z))` for the WGANs, the non-saturating `E softplus(-D(G(z)))` for the GAN.
+pub fn generator_loss(kind: GanLoss, critic: &Network, fake: Tensor<2>) -> Tensor<1> {
+    let d_fake = critic.forward(fake);
+    match kind {
+        GanLoss::WganClip | GanLoss::WganGp => d_fake.mean().neg(),
+        GanLoss::Gan => softplus(d_fake.neg(), 1.0).mean(),
+    }
+}

@@ -1,0 +1,248 @@
+//! The generator and the critic as one burn module: a multilayer perceptron, the mean-field
+//! single hidden layer `(1/N) sum_j a_j s(w_j . x + b_j)`, or (generators) the Gaussian
+//! `mu + sigma * z`.
+
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use meanfield_core::wgan_config::{Activation, NetworkKind, NetworkShape};
+
+use crate::activation::{apply, slope};
+
+/// What is not a parameter: the nonlinearities and the output scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    /// Hidden nonlinearity.
+    pub activation: Activation,
+    /// Output nonlinearity.
+    pub output: Option<Activation>,
+    /// `1/N` for the mean-field form, 1 otherwise.
+    pub out_scale: f64,
+}
+
+/// A generator or a critic.
+#[derive(Module, Debug)]
+pub struct Network {
+    layers: Vec<Linear>,
+    shift: Option<Param<Tensor<1>>>,
+    scale: Option<Param<Tensor<1>>>,
+    #[module(skip)]
+    form: Form,
+}
+
+impl Network {
+    /// A freshly initialised network `R^d_in -> R^d_out` of the given shape. MLP layers use
+    /// burn's (PyTorch's) default initialisation; the mean-field neurons are i.i.d. standard
+    /// normal, independent of N, so that the network is an empirical measure of its neurons.
+    pub fn new(shape: &NetworkShape, d_in: usize, d_out: usize, device: &Device) -> Self {
+        let form = Form {
+            activation: shape.activation,
+            output: shape.output,
+            out_scale: match shape.kind {
+                NetworkKind::MeanField => 1.0 / shape.hidden[0] as f64,
+                _ => 1.0,
+            },
+        };
+        if shape.kind == NetworkKind::Gaussian {
+            let mu = shape
+                .mean_init
+                .clone()
+                .unwrap_or_else(|| vec![0.0; d_out]);
+            let sigma = Tensor::<1>::ones([d_out], device).mul_scalar(shape.scale_init);
+            return Self {
+                layers: Vec::new(),
+                shift: Some(Param::from_tensor(Tensor::from_floats(mu.as_slice(), device))),
+                scale: Some(Param::from_tensor(sigma).set_require_grad(shape.train_scale)),
+                form,
+            };
+        }
+        let widths: Vec<usize> = std::iter::once(d_in)
+            .chain(shape.hidden.iter().copied())
+            .chain(std::iter::once(d_out))
+            .collect();
+        let last = widths.len() - 2;
+        let layers = widths
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| {
+                let config = LinearConfig::new(w[0], w[1]);
+                match shape.kind {
+                    NetworkKind::MeanField => config
+                        .with_bias(shape.bias && k < last)
+                        .with_initializer(Initializer::Normal {
+                            mean: 0.0,
+                            std: 1.0,
+                        }),
+                    _ => config.with_bias(shape.bias),
+                }
+                .init(device)
+            })
+            .collect();
+        Self {
+            layers,
+            shift: None,
+            scale: None,
+            form,
+        }
+    }
+
+    /// `[B, d_in] -> [B, d_out]`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
+            return x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
+        }
+        let out = self.pre_output(x).0.mul_scalar(self.form.out_scale);
+        match self.form.output {
+            Some(kind) => apply(kind, out),
+            None => out,
+        }
+    }
+
+    /// The last layer's output (before scale and output nonlinearity) and every hidden
+    /// pre-activation.
+    fn pre_output(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
+        let mut pre = Vec::with_capacity(self.layers.len());
+        let mut h = x;
+        for (k, layer) in self.layers.iter().enumerate() {
+            let z = layer.forward(h);
+            if k + 1 == self.layers.len() {
+                return (z, pre);
+            }
+            h = apply(self.form.activation, z.clone());
+            pre.push(z);
+        }
+        (h, pre)
+    }
+
+    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`, the
+    /// gradient written out layer by layer as a tensor expression, so that autodiff can
+    /// differentiate it again with respect to the parameters (the gradient penalty; burn has
+    /// no double backward).
+    pub fn forward_with_input_gradient(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let [b, d] = x.dims();
+        if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
+            let y = x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
+            let g = sigma.val().unsqueeze_dim::<2>(0).expand([b, d]);
+            return (y, g);
+        }
+        let (z, pre) = self.pre_output(x);
+        let scaled = z.mul_scalar(self.form.out_scale);
+        let (y, mut g) = match self.form.output {
+            Some(kind) => (
+                apply(kind, scaled.clone()),
+                slope(kind, scaled).mul_scalar(self.form.out_scale),
+            ),
+            None => (
+                scaled.clone(),
+                scaled.ones_like().mul_scalar(self.form.out_scale),
+            ),
+        };
+        for (k, layer) in self.layers.iter().enumerate().rev() {
+            g = g.matmul(layer.weight.val().transpose());
+            if k > 0 {
+                g = g * slope(self.form.activation, pre[k - 1].clone());
+            }
+        }
+        (y, g)
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.num_params()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::TensorData;
+    use meanfield_core::{cpu_device, host_vec};
+
+    use super::*;
+
+    fn shape(kind: NetworkKind, hidden: Vec<usize>, activation: Activation) -> NetworkShape {
+        NetworkShape {
+            kind,
+            hidden,
+            activation,
+            output: Some(Activation::Tanh),
+            ..NetworkShape::default()
+        }
+    }
+
+    /// The hand-written input gradient equals burn's first-order autodiff of `sum_b D(x_b)`.
+    #[test]
+    fn input_gradient_matches_autodiff() {
+        let device = cpu_device().autodiff();
+        device.seed(3);
+        let x: Vec<f64> = (0..15).map(|k| (k as f64 * 0.37).sin()).collect();
+        for kind in [
+            Activation::Relu,
+            Activation::LeakyRelu,
+            Activation::Tanh,
+            Activation::Softplus,
+            Activation::Sigmoid,
+        ] {
+            for (form, hidden) in [
+                (NetworkKind::Mlp, vec![7, 5]),
+                (NetworkKind::MeanField, vec![9]),
+                (NetworkKind::Mlp, vec![]),
+            ] {
+                let net = Network::new(&shape(form, hidden, kind), 3, 1, &device);
+                let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [5, 3]), &device)
+                    .require_grad();
+                let (y, g) = net.forward_with_input_gradient(xt.clone());
+                let direct = host_vec(net.forward(xt.clone()));
+                for (a, b) in host_vec(y.clone()).iter().zip(&direct) {
+                    assert!((a - b).abs() < 1e-12);
+                }
+                let grads = y.sum().backward();
+                let auto = host_vec(xt.grad(&grads).unwrap());
+                for (a, b) in host_vec(g).iter().zip(&auto) {
+                    assert!((a - b).abs() < 1e-10, "{kind:?} {form:?}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    /// The gradient of the penalty `sum_b |grad_x D(x_b)|^2` with respect to a first-layer
+    /// weight matches central differences: the double derivative is right.
+    #[test]
+    fn penalty_gradient_matches_differences() {
+        let device = cpu_device().autodiff();
+        device.seed(5);
+        let net = Network::new(
+            &shape(NetworkKind::Mlp, vec![6, 4], Activation::Tanh),
+            2,
+            1,
+            &device,
+        );
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![0.3, -0.2, 0.9, 0.4, -0.7, 0.1], [3, 2]),
+            &device,
+        );
+        let penalty =
+            |n: &Network| n.forward_with_input_gradient(x.clone()).1.square().sum();
+        let grads = penalty(&net).backward();
+        let analytic = host_vec(net.layers[0].weight.val().grad(&grads).unwrap());
+        let w0 = host_vec(net.layers[0].weight.val());
+        let h = 1e-6;
+        for idx in [0, 3, 7, 11] {
+            let shifted = |delta: f64| {
+                let mut w = w0.clone();
+                w[idx] += delta;
+                let mut n = net.clone();
+                n.layers[0].weight = Param::from_tensor(Tensor::from_data(
+                    TensorData::new(w, [2, 6]),
+                    &device,
+                ));
+                penalty(&n).into_scalar::<f64>()
+            };
+            let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);
+            assert!(
+                (analytic[idx] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()),
+                "{idx}: {} vs {numeric}",
+                analytic[idx]
+            );
+        }
+    }
+}

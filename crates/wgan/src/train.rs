@@ -1,0 +1,448 @@
+//! The training loop: `n_critic` critic steps (clipped after each for `wgan_clip`), then one
+//! generator step, with metrics, histograms, sample figures and checkpoints.
+//!
+//! Every random draw of step `k` comes from a stream seeded by `(seed, k, slot)`, so a run
+//! resumed from a checkpoint at step `k` draws exactly what the uninterrupted run drew.
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::tensor::{Device, Tensor};
+use meanfield_core::wgan_config::{GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig};
+use meanfield_core::{
+    CoreError, GeneratedSamples, Grid, Observer, Points, Result, RunConfig, host_vec, tensor_from,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+
+use crate::checkpoint::{self, Architecture, Models};
+use crate::data::RealData;
+use crate::losses::{CriticBatch, critic_loss, generator_loss};
+use crate::network::Network;
+use crate::parameters::{clip, fraction_at_bound, gradient_norm, values};
+use crate::sample_metrics::{exact_w1_w2, mode_coverage};
+
+/// Slot of the random stream of a step that the metrics' latent noise uses.
+const EVAL_SLOT: u64 = u64::MAX;
+
+/// How training ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Generator steps done (including those before a resume).
+    pub steps: usize,
+    /// The last logged metrics.
+    pub metrics: Vec<(String, f64)>,
+    /// Generated samples of the final generator (the metrics' latent draw).
+    pub samples: Points,
+    /// `Some(message)` when training stopped early (a non-finite loss).
+    pub stopped: Option<String>,
+}
+
+/// A built training problem: config, data, device.
+#[derive(Debug)]
+pub struct Trainer {
+    config: WganConfig,
+    seed: u64,
+    device: Device,
+    data: RealData,
+    eval_real: Vec<f64>,
+}
+
+/// The random stream of `slot` in step `step`.
+fn stream(seed: u64, step: usize, slot: u64) -> StdRng {
+    let mix = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (step as u64).wrapping_add(1).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ slot.wrapping_add(1).wrapping_mul(0x94D0_49BB_1331_11EB);
+    StdRng::seed_from_u64(mix)
+}
+
+fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
+    (0..n).map(|_| rng.sample(StandardNormal)).collect()
+}
+
+fn optimizer(kind: GanOptimizer, betas: [f64; 2]) -> ModuleOptimizer {
+    match kind {
+        GanOptimizer::Rmsprop => RmsPropConfig::new()
+            .with_alpha(0.99)
+            .with_momentum(0.0)
+            .with_epsilon(1e-8)
+            .init(),
+        GanOptimizer::Adam => AdamConfig::new()
+            .with_beta_1(betas[0] as f32)
+            .with_beta_2(betas[1] as f32)
+            .init(),
+        GanOptimizer::Sgd => SgdConfig::new().init(),
+    }
+}
+
+impl Trainer {
+    /// Reads or generates the data and checks the networks against it.
+    ///
+    /// # Errors
+    /// Config and data errors.
+    pub fn new(run: &RunConfig, device: Device) -> Result<Self> {
+        run.validate()?;
+        let config = run
+            .wgan
+            .clone()
+            .ok_or_else(|| CoreError::config("wgan", "missing [wgan] table"))?;
+        let data = RealData::from_config(&config.data)?;
+        if config.generator.kind == NetworkKind::Gaussian && config.latent_dim != data.dim() {
+            return Err(CoreError::config(
+                "wgan.latent_dim",
+                format!(
+                    "a `gaussian` generator needs latent_dim = the data dimension {}",
+                    data.dim()
+                ),
+            ));
+        }
+        let eval_real = data.sample(config.eval_samples, &mut stream(run.seed, 0, EVAL_SLOT - 1));
+        Ok(Self {
+            config,
+            seed: run.seed,
+            device: device.autodiff(),
+            data,
+            eval_real,
+        })
+    }
+
+    /// The real data.
+    pub fn data(&self) -> &RealData {
+        &self.data
+    }
+
+    /// The architecture of this config at `step`.
+    pub fn architecture(&self, step: usize) -> Architecture {
+        Architecture {
+            step,
+            latent_dim: self.config.latent_dim,
+            data_dim: self.data.dim(),
+            image_shape: self.data.image_shape(),
+            generator: self.config.generator.clone(),
+            critic: self.config.critic.clone(),
+        }
+    }
+
+    /// Freshly initialised networks (seeded) and optimisers.
+    pub fn fresh(&self) -> Models {
+        self.device.seed(self.seed);
+        let arch = self.architecture(0);
+        let kind = self.config.optimizer();
+        let betas = self.config.betas();
+        Models {
+            generator: arch.generator(&self.device),
+            critic: arch.critic(&self.device),
+            generator_optimizer: optimizer(kind, betas),
+            critic_optimizer: optimizer(kind, betas),
+        }
+    }
+
+    /// Fresh models, or those of the checkpoint in `resume` with its step.
+    ///
+    /// # Errors
+    /// A missing or corrupt checkpoint, or one of another architecture.
+    pub fn start(&self, resume: Option<&Path>) -> Result<(Models, usize)> {
+        match resume {
+            None => Ok((self.fresh(), 0)),
+            Some(dir) => checkpoint::load(dir, self.fresh(), &self.architecture(0)),
+        }
+    }
+
+    /// Learning rate of a network: `lr` (times `gamma` for the critic), and for plain SGD on
+    /// a mean-field network times N, so that each neuron moves at the speed of the
+    /// mean-field particle flow (time = steps x lr).
+    fn lr(&self, shape: &NetworkShape, speed: f64) -> f64 {
+        let mean_field = shape.kind == NetworkKind::MeanField
+            && self.config.optimizer() == GanOptimizer::Sgd;
+        let n = if mean_field { shape.hidden[0] as f64 } else { 1.0 };
+        self.config.lr() * speed * n
+    }
+
+    fn latent(&self, n: usize, rng: &mut StdRng) -> Tensor<2> {
+        let d = self.config.latent_dim;
+        tensor_from(normals(n * d, rng), [n, d], &self.device)
+    }
+
+    /// Trains from `models` at `start` to `wgan.steps` generator steps, reporting to
+    /// `observer` and writing checkpoints into `run_dir` (when given).
+    ///
+    /// # Errors
+    /// Checkpoint write errors and metric solver failures.
+    pub fn run(
+        &self,
+        mut models: Models,
+        start: usize,
+        observer: &mut dyn Observer,
+        run_dir: Option<&Path>,
+    ) -> Result<Outcome> {
+        let c = &self.config;
+        let (b, d) = (c.batch, self.data.dim());
+        let critic_lr = self.lr(&c.critic, c.gamma);
+        let generator_lr = self.lr(&c.generator, 1.0);
+        let mut train_scalars = Vec::new();
+        let mut metrics = Vec::new();
+        if start == 0 {
+            metrics = self.evaluate(&models, &[])?;
+            observer.scalars(0, 0.0, &metrics);
+        }
+        let mut stopped = None;
+        let mut done = start;
+        for step in start..c.steps {
+            let log_now = (step + 1) % c.log_every == 0 || step + 1 == c.steps;
+            let mut w1_estimate = 0.0;
+            let mut loss_value = 0.0;
+            let mut critic_norm = 0.0;
+            for j in 0..c.n_critic {
+                let mut rng = stream(self.seed, step, j as u64);
+                let real = tensor_from(self.data.sample(b, &mut rng), [b, d], &self.device);
+                let fake = models.generator.forward(self.latent(b, &mut rng)).detach();
+                let alpha: Vec<f64> = (0..b).map(|_| rng.random::<f64>()).collect();
+                let batch = CriticBatch {
+                    real,
+                    fake,
+                    alpha: tensor_from(alpha, [b, 1], &self.device),
+                };
+                let out = critic_loss(c.loss, &models.critic, batch, c.gp_lambda);
+                loss_value = out.loss.clone().into_scalar::<f64>();
+                w1_estimate = out.w1_estimate.into_scalar::<f64>();
+                if !loss_value.is_finite() {
+                    stopped = Some(format!(
+                        "stopped at step {step}: the critic loss is {loss_value}"
+                    ));
+                    break;
+                }
+                let grads = out.loss.backward();
+                if log_now && j + 1 == c.n_critic {
+                    critic_norm = gradient_norm(&models.critic, &grads);
+                }
+                let grads = GradientsParams::from_grads(grads, &models.critic);
+                models.critic = models.critic_optimizer.step(critic_lr, models.critic, grads);
+                if c.loss == GanLoss::WganClip {
+                    models.critic = clip(models.critic, c.clip);
+                }
+            }
+            if stopped.is_some() {
+                break;
+            }
+            let mut rng = stream(self.seed, step, c.n_critic as u64);
+            let fake = models.generator.forward(self.latent(b, &mut rng));
+            let g_loss = generator_loss(c.loss, &models.critic, fake);
+            let g_value = g_loss.clone().into_scalar::<f64>();
+            if !g_value.is_finite() {
+                stopped = Some(format!(
+                    "stopped at step {step}: the generator loss is {g_value}"
+                ));
+                break;
+            }
+            let grads = g_loss.backward();
+            let generator_norm = if log_now {
+                gradient_norm(&models.generator, &grads)
+            } else {
+                0.0
+            };
+            let grads = GradientsParams::from_grads(grads, &models.generator);
+            models.generator = models
+                .generator_optimizer
+                .step(generator_lr, models.generator, grads);
+            done = step + 1;
+            if log_now {
+                train_scalars = vec![
+                    ("critic_loss".to_string(), loss_value),
+                    ("w1_estimate".to_string(), w1_estimate),
+                    ("generator_loss".to_string(), g_value),
+                    ("grad_norm_critic".to_string(), critic_norm),
+                    ("grad_norm_generator".to_string(), generator_norm),
+                ];
+                metrics = self.evaluate(&models, &train_scalars)?;
+                observer.scalars(done, done as f64 * c.lr(), &metrics);
+            }
+            if done % c.checkpoint_every == 0 || done == c.steps {
+                self.report_state(&models, done, observer)?;
+                if let Some(dir) = run_dir {
+                    checkpoint::save(dir, &models, &self.architecture(done))?;
+                }
+            }
+            observer.progress(done, c.steps);
+        }
+        if metrics.is_empty() {
+            metrics = self.evaluate(&models, &train_scalars)?;
+        }
+        Ok(Outcome {
+            steps: done,
+            metrics,
+            samples: self.generate_eval(&models.generator),
+            stopped,
+        })
+    }
+
+    /// The metrics' generated samples: the same latent draw at every evaluation.
+    fn generate_eval(&self, generator: &Network) -> Points {
+        let n = self.config.eval_samples;
+        let z = self.latent(n, &mut stream(self.seed, 0, EVAL_SLOT));
+        let x = host_vec(generator.valid().forward(z.without_autodiff()));
+        Points::new(self.data.dim(), x).expect("generator output has the data dimension")
+    }
+
+    /// Scalars of the current state: the training ones given, exact W1/W2, mode metrics,
+    /// the share of clipped critic parameters, and in 1-D the generated mean and spread and
+    /// the critic's slope `(D(s) - D(-s)) / 2s` between the modes.
+    fn evaluate(&self, models: &Models, train: &[(String, f64)]) -> Result<Vec<(String, f64)>> {
+        let d = self.data.dim();
+        let fake = self.generate_eval(&models.generator);
+        let (w1, w2) = exact_w1_w2(fake.as_slice(), &self.eval_real, d)?;
+        let mut out = train.to_vec();
+        out.push(("w1_exact".into(), w1));
+        out.push(("w2_exact".into(), w2));
+        if let Some(modes) = self.data.modes() {
+            let (covered, quality) = mode_coverage(fake.as_slice(), d, modes);
+            out.push(("modes_covered".into(), covered as f64));
+            out.push(("high_quality_share".into(), quality));
+        }
+        if self.config.loss == GanLoss::WganClip {
+            out.push((
+                "clip_fraction".into(),
+                fraction_at_bound(&values(&models.critic), self.config.clip),
+            ));
+        }
+        if d == 1 {
+            let x = fake.as_slice();
+            let mean = x.iter().sum::<f64>() / x.len() as f64;
+            let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / x.len() as f64;
+            out.push(("generated_mean".into(), mean));
+            out.push(("generated_std".into(), var.sqrt()));
+            let s = match &self.config.data {
+                GanData::Mixture1d { spread, .. } => *spread,
+                _ => 1.0,
+            };
+            let at = tensor_from(vec![-s, s], [2, 1], &self.device.clone().without_autodiff());
+            let dv = host_vec(models.critic.valid().forward(at));
+            out.push(("critic_slope".into(), (dv[1] - dv[0]) / (2.0 * s)));
+        }
+        Ok(out)
+    }
+
+    /// Histograms of both networks' parameters and the generated samples (with the critic on
+    /// a grid for 2-D data).
+    fn report_state(&self, models: &Models, step: usize, observer: &mut dyn Observer) -> Result<()> {
+        observer.histogram(step, "critic/parameters", &values(&models.critic));
+        observer.histogram(step, "generator/parameters", &values(&models.generator));
+        let points = self.generate_eval(&models.generator);
+        let field = if points.d() == 2 {
+            Some(self.critic_field(&models.critic, &points)?)
+        } else {
+            None
+        };
+        observer.samples(
+            step,
+            step as f64 * self.config.lr(),
+            &GeneratedSamples {
+                points,
+                field,
+                image_shape: self.data.image_shape(),
+            },
+        );
+        Ok(())
+    }
+
+    /// The critic on a 64 x 64 grid over the box of the real and generated samples.
+    fn critic_field(&self, critic: &Network, fake: &Points) -> Result<(Grid, Vec<f64>)> {
+        let all = self.eval_real.iter().chain(fake.as_slice());
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for (k, v) in all.enumerate() {
+            lo[k % 2] = lo[k % 2].min(*v);
+            hi[k % 2] = hi[k % 2].max(*v);
+        }
+        let pad = |k: usize| 0.1 * (hi[k] - lo[k]).max(1e-3);
+        let grid = Grid::new(
+            vec![lo[0] - pad(0), lo[1] - pad(1)],
+            vec![hi[0] + pad(0), hi[1] + pad(1)],
+            vec![64, 64],
+        )?;
+        let nodes = grid.centres();
+        let cpu = self.device.clone().without_autodiff();
+        let values = host_vec(critic.valid().forward(tensor_from(nodes, [grid.len(), 2], &cpu)));
+        Ok((grid, values))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use meanfield_core::{Recorder, cpu_device};
+
+    use super::*;
+
+    fn config(extra: &str) -> RunConfig {
+        RunConfig::from_toml(
+            &format!(
+                "name = 't'\nmethod = 'wgan'\nseed = 3\n[wgan]\ndata = {{ kind = 'toy', name = '8gaussians' }}\n\
+                 generator = {{ hidden = [16, 16] }}\ncritic = {{ hidden = [16, 16] }}\nsteps = 6\nlog_every = 2\n\
+                 checkpoint_every = 3\neval_samples = 32\nbatch = 16\nn_critic = 2\nlr = 1e-3\n{extra}"
+            ),
+            &[],
+        )
+        .unwrap()
+    }
+
+    /// Six steps straight, or three, a checkpoint and three more: the same networks, bit for bit.
+    #[test]
+    fn resume_is_exact() {
+        for loss in ["wgan_clip", "wgan_gp", "gan"] {
+            let run = config(&format!("loss = '{loss}'\n"));
+            let trainer = Trainer::new(&run, cpu_device()).unwrap();
+            let straight = trainer
+                .run(trainer.fresh(), 0, &mut Recorder::default(), None)
+                .unwrap();
+
+            let dir = tempfile::tempdir().unwrap();
+            let half = RunConfig::from_toml(&run.to_toml(), &[("wgan.steps".into(), "3".into())])
+                .unwrap();
+            let first = Trainer::new(&half, cpu_device()).unwrap();
+            first
+                .run(first.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
+                .unwrap();
+            let (models, at) = trainer.start(Some(dir.path())).unwrap();
+            assert_eq!(at, 3);
+            let resumed = trainer
+                .run(models, at, &mut Recorder::default(), None)
+                .unwrap();
+            assert_eq!(resumed.steps, 6);
+            assert_eq!(straight.samples, resumed.samples, "{loss}");
+            assert_eq!(straight.metrics, resumed.metrics, "{loss}");
+        }
+    }
+
+    #[test]
+    fn clipping_keeps_the_critic_in_the_box_and_metrics_are_logged() {
+        let run = config("clip = 0.05\n");
+        let trainer = Trainer::new(&run, cpu_device()).unwrap();
+        let mut rec = Recorder::default();
+        let (models, _) = trainer.start(None).unwrap();
+        let out = trainer.run(models, 0, &mut rec, None).unwrap();
+        assert!(out.stopped.is_none());
+        assert_eq!(rec.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 2, 4, 6]);
+        for key in ["w1_exact", "w2_exact", "modes_covered", "high_quality_share", "clip_fraction"] {
+            assert!(out.metrics.iter().any(|(k, v)| k == key && v.is_finite()), "{key}");
+        }
+        let clip_share = rec.series("clip_fraction");
+        assert!(clip_share.last().unwrap().1 > 0.05, "{clip_share:?}");
+    }
+
+    #[test]
+    fn other_architecture_checkpoints_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let trainer = Trainer::new(&config(""), cpu_device()).unwrap();
+        trainer
+            .run(trainer.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
+            .unwrap();
+        let narrower = RunConfig::from_toml(
+            &config("").to_toml(),
+            &[("wgan.critic.hidden".into(), "[8]".into())],
+        )
+        .unwrap();
+        let other = Trainer::new(&narrower, cpu_device()).unwrap();
+        let err = other.start(Some(dir.path())).err().unwrap().to_string();
+        assert!(err.contains("another architecture"), "{err}");
+    }
+}
