@@ -128,6 +128,11 @@ fn every_experiment_passes_in_quick_mode() {
         "blob_coverage_image",
         "sampling_comparison",
         "random_batch",
+        "wgan_toy_system",
+        "wgan_mixture_oscillation",
+        "wgan_clipping_collapse",
+        "wgan_toy_comparison",
+        "wgan_digits",
     ] {
         assert!(report.contains(&format!("## {name}")), "{report}");
     }
@@ -136,6 +141,8 @@ fn every_experiment_passes_in_quick_mode() {
         "blob_convergence_1d/fit_l1_rate_gaussian.png",
         "blob_coverage_image/particles.png",
         "sampling_comparison/compare_w2_t.png",
+        "wgan_toy_system/clipped/phase_portrait.png",
+        "wgan_digits/gp/samples.png",
     ] {
         assert!(out.join(png).exists(), "{png}");
     }

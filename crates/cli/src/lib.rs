@@ -28,6 +28,8 @@ pub enum Command {
     /// Optimal transport between point clouds.
     #[command(subcommand)]
     Ot(commands::ot::OtCommand),
+    /// Draw samples from a trained WGAN generator.
+    Sample(commands::sample::SampleArgs),
     /// Evaluate a trained RBF network at points.
     Predict(commands::predict::PredictArgs),
     /// Run experiments/ and write report.md.
@@ -45,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => commands::run::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Ot(cmd) => commands::ot::run(cmd),
+        Command::Sample(args) => commands::sample::run(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Reproduce(args) => commands::reproduce::run(args),
         Command::Info(args) => commands::info::run(args),

@@ -96,6 +96,10 @@ pub struct NetworkShape {
     /// Nonlinearity applied to the output (e.g. `tanh` for images in [-1, 1]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Activation>,
+    /// `mean_field` only: standard deviation of the neurons' normal initialisation (e.g. inside
+    /// the clipping box, to watch the neurons reach its faces).
+    #[serde(default = "one")]
+    pub init_std: f64,
     /// `gaussian` only: initial `sigma` (the same on every axis).
     #[serde(default = "one")]
     pub scale_init: f64,
@@ -115,6 +119,7 @@ impl Default for NetworkShape {
             activation: Activation::Relu,
             bias: true,
             output: None,
+            init_std: 1.0,
             scale_init: 1.0,
             train_scale: true,
             mean_init: None,
@@ -328,7 +333,10 @@ impl WganConfig {
                 return Err(CoreError::config(key, "must be >= 1, found 0"));
             }
         }
-        for (key, v) in [("wgan.batch", self.batch), ("wgan.eval_samples", self.eval_samples)] {
+        for (key, v) in [
+            ("wgan.batch", self.batch),
+            ("wgan.eval_samples", self.eval_samples),
+        ] {
             if v < 2 {
                 return Err(CoreError::config(key, format!("must be >= 2, found {v}")));
             }
@@ -355,7 +363,10 @@ impl WganConfig {
             if let Some(d) = self.data.dim().filter(|d| *d != self.latent_dim) {
                 return Err(CoreError::config(
                     "wgan.latent_dim",
-                    format!("a `gaussian` generator needs latent_dim = the data dimension {d}, found {}", self.latent_dim),
+                    format!(
+                        "a `gaussian` generator needs latent_dim = the data dimension {d}, found {}",
+                        self.latent_dim
+                    ),
                 ));
             }
             if let Some(mu) = &self.generator.mean_init {
@@ -382,6 +393,12 @@ impl NetworkShape {
                     self.hidden
                 ),
             )),
+            NetworkKind::MeanField if !(self.init_std.is_finite() && self.init_std > 0.0) => {
+                Err(CoreError::config(
+                    format!("{key}.init_std"),
+                    format!("must be finite and > 0, found {}", self.init_std),
+                ))
+            }
             NetworkKind::Gaussian if !self.scale_init.is_finite() => Err(CoreError::config(
                 format!("{key}.scale_init"),
                 "must be finite",
@@ -406,9 +423,13 @@ mod tests {
         let c = parse("data = { kind = 'toy', name = '8gaussians' }\nsteps = 10\n").unwrap();
         assert_eq!(c.optimizer(), GanOptimizer::Rmsprop);
         assert_eq!((c.lr(), c.clip, c.n_critic, c.batch), (5e-5, 0.01, 5, 64));
-        let gp = parse("loss = 'wgan_gp'\ndata = { kind = 'toy', name = '25gaussians' }\nsteps = 1\n")
-            .unwrap();
-        assert_eq!((gp.optimizer(), gp.lr(), gp.betas()), (GanOptimizer::Adam, 1e-4, [0.5, 0.9]));
+        let gp =
+            parse("loss = 'wgan_gp'\ndata = { kind = 'toy', name = '25gaussians' }\nsteps = 1\n")
+                .unwrap();
+        assert_eq!(
+            (gp.optimizer(), gp.lr(), gp.betas()),
+            (GanOptimizer::Adam, 1e-4, [0.5, 0.9])
+        );
     }
 
     #[test]
@@ -418,7 +439,10 @@ mod tests {
             ("clip = 0.0\n", "wgan.clip"),
             ("n_critic = 0\n", "wgan.n_critic"),
             ("batch = 1\n", "wgan.batch"),
-            ("critic = { kind = 'mean_field', hidden = [4, 4] }\n", "wgan.critic.hidden"),
+            (
+                "critic = { kind = 'mean_field', hidden = [4, 4] }\n",
+                "wgan.critic.hidden",
+            ),
             ("critic = { kind = 'gaussian' }\n", "wgan.critic.kind"),
             ("generator = { kind = 'gaussian' }\n", "wgan.latent_dim"),
             ("betas = [0.5, 1.0]\n", "wgan.betas"),

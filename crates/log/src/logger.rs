@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use meanfield_core::{
-    Grid, Observer, Points, Target,
+    GeneratedSamples, Grid, Observer, Points, Target,
     metrics::{Bandwidth, kde_on_grid},
 };
 
 use crate::plot::{
-    DensityCurve, Figure, Heatmap, Panel, Series, histogram, line_plot, scatter_over_heatmap,
-    snapshot_panels, trajectories_1d,
+    DensityCurve, Figure, Heatmap, Panel, Series, histogram, image_grid, line_plot,
+    scatter_over_heatmap, snapshot_panels, trajectories_1d,
 };
 use crate::{EventLog, MetricsCsv, Progress, Result, RunFolder};
 
@@ -27,6 +27,7 @@ pub struct RunLogger {
     progress: Progress,
     series: BTreeMap<String, Vec<(f64, f64)>>,
     snapshots: Vec<(f64, Points)>,
+    samples: Option<Figure>,
     first_error: Option<crate::LogError>,
 }
 
@@ -38,15 +39,36 @@ impl RunLogger {
     pub fn new(folder: RunFolder, name: &str, resolved_config: &str) -> Result<Self> {
         folder.write_atomic("config.toml", resolved_config.as_bytes())?;
         let csv = MetricsCsv::create(&folder.path("metrics.csv"))?;
-        Ok(Self {
+        Ok(Self::with_csv(folder, name, csv))
+    }
+
+    fn with_csv(folder: RunFolder, name: &str, csv: MetricsCsv) -> Self {
+        Self {
             events: EventLog::new(folder.dir()),
             csv,
             progress: Progress::new(name),
             folder,
             series: BTreeMap::new(),
             snapshots: Vec::new(),
+            samples: None,
             first_error: None,
-        })
+        }
+    }
+
+    /// Continues logging into the folder of a resumed run: `metrics.csv` keeps its rows up to
+    /// `after_step`; TensorBoard gets a new events file beside the old one.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn resume(
+        folder: RunFolder,
+        name: &str,
+        resolved_config: &str,
+        after_step: usize,
+    ) -> Result<Self> {
+        folder.write_atomic("config.toml", resolved_config.as_bytes())?;
+        let csv = MetricsCsv::resume(&folder.path("metrics.csv"), after_step)?;
+        Ok(Self::with_csv(folder, name, csv))
     }
 
     /// The run folder.
@@ -86,6 +108,10 @@ impl RunLogger {
             let file = format!("{name}.png");
             figure.save_png(&self.folder.path(&file))?;
             written.push(file);
+        }
+        if let Some(figure) = &self.samples {
+            figure.save_png(&self.folder.path("samples.png"))?;
+            written.push("samples.png".into());
         }
         if let Some((_, last)) = self.snapshots.last() {
             match last.d() {
@@ -176,6 +202,34 @@ impl RunLogger {
     }
 }
 
+/// Image data: a grid of the samples; 2-D: the samples over the critic (shifted to be >= 0
+/// for the colour map); otherwise a histogram of the first coordinate.
+fn samples_figure(t: f64, samples: &GeneratedSamples) -> Result<Figure> {
+    let p = &samples.points;
+    if let Some(shape) = samples.image_shape {
+        return Ok(image_grid(p.as_slice(), shape, 8, 4));
+    }
+    match (&samples.field, p.d()) {
+        (Some((grid, values)), 2) => {
+            let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let heat = Heatmap {
+                lo: [grid.lo()[0], grid.lo()[1]],
+                hi: [grid.hi()[0], grid.hi()[1]],
+                cells: [grid.cells()[0], grid.cells()[1]],
+                values: values.iter().map(|v| v - lowest).collect(),
+            };
+            let title = format!("samples over the critic, t = {t:.4}");
+            scatter_over_heatmap(&title, &heat, &pairs(p), (560, 520))
+        }
+        _ => histogram(
+            &format!("generated samples, t = {t:.4}"),
+            "x0",
+            &p.column(0),
+            60,
+        ),
+    }
+}
+
 fn core_err(e: meanfield_core::CoreError) -> crate::LogError {
     crate::LogError::Plot {
         name: "density".into(),
@@ -248,6 +302,26 @@ impl Observer for RunLogger {
             }
         }
         self.snapshots.push((t, positions.clone()));
+    }
+
+    fn histogram(&mut self, step: usize, tag: &str, values: &[f64]) {
+        self.events.histogram(tag, values, step);
+    }
+
+    fn samples(&mut self, step: usize, t: f64, samples: &GeneratedSamples) {
+        match samples_figure(t, samples) {
+            Ok(figure) => {
+                self.events.image(
+                    "samples",
+                    &figure.rgb,
+                    figure.width as usize,
+                    figure.height as usize,
+                    step,
+                );
+                self.samples = Some(figure);
+            }
+            Err(e) => self.keep_error(Err(e)),
+        }
     }
 
     fn progress(&mut self, done: usize, total: usize) {

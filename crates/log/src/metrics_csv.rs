@@ -28,6 +28,39 @@ impl MetricsCsv {
         })
     }
 
+    /// Reopens the file of a resumed run: keeps the header and the rows up to `after_step`,
+    /// then appends.
+    ///
+    /// # Errors
+    /// [`LogError::Io`].
+    pub fn resume(path: &Path, after_step: usize) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| LogError::io(path, e))?;
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        let kept: Vec<&str> = lines
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .is_some_and(|s| s <= after_step)
+            })
+            .collect();
+        let mut file = File::create(path).map_err(|e| LogError::io(path, e))?;
+        let columns = header.split(',').skip(2).map(str::to_string).collect();
+        let mut out = String::new();
+        for line in std::iter::once(header).chain(kept) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        file.write_all(out.as_bytes())
+            .map_err(|e| LogError::io(path, e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+            columns: (!header.is_empty()).then_some(columns),
+        })
+    }
+
     /// Appends a row; a value missing from a later row is left empty.
     ///
     /// # Errors

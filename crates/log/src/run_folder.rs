@@ -27,6 +27,22 @@ impl RunFolder {
         })
     }
 
+    /// An existing run folder, to continue a run in it.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] when `dir` is not a folder.
+    pub fn reopen(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(LogError::io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no run folder here"),
+            ));
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -50,7 +50,7 @@ pub fn build_method(config: &RunConfig, _device: &Device) -> Result<Box<dyn Part
         )),
         MethodKind::LinearBlob => Box::new(LinearBlob(free_energy(energy))),
         MethodKind::Langevin => Box::new(Langevin(free_energy(energy))),
-        MethodKind::RbfNetwork | MethodKind::DynamicOt => {
+        MethodKind::RbfNetwork | MethodKind::DynamicOt | MethodKind::Wgan => {
             return Err(CoreError::config(
                 "method",
                 format!(

@@ -44,8 +44,17 @@ pub struct Architecture {
 impl Architecture {
     /// Whether `other` describes the same networks (steps aside).
     pub fn same_networks(&self, other: &Self) -> bool {
-        (self.latent_dim, self.data_dim, &self.generator, &self.critic)
-            == (other.latent_dim, other.data_dim, &other.generator, &other.critic)
+        (
+            self.latent_dim,
+            self.data_dim,
+            &self.generator,
+            &self.critic,
+        ) == (
+            other.latent_dim,
+            other.data_dim,
+            &other.generator,
+            &other.critic,
+        )
     }
 
     /// A fresh generator of this architecture (the skeleton a checkpoint loads into).
@@ -176,7 +185,8 @@ pub fn load(dir: &Path, fresh: Models, expected: &Architecture) -> Result<(Model
     };
     let load_opt = |opt: ModuleOptimizer, name: &str| {
         let path = at.join(name);
-        opt.load(&path).map_err(|e| file_err(&path, "cannot load", e))
+        opt.load(&path)
+            .map_err(|e| file_err(&path, "cannot load", e))
     };
     let models = Models {
         generator: load_net(fresh.generator, GENERATOR)?,

@@ -99,14 +99,6 @@ impl RealData {
         }
     }
 
-    /// Number of stored samples (`None` for generated data).
-    pub fn len(&self) -> Option<usize> {
-        match &self.source {
-            Source::Table(t) => Some(t.len() / self.d),
-            _ => None,
-        }
-    }
-
     /// `n` samples, row-major `[n, d]`; a table is sampled with replacement.
     pub fn sample(&self, n: usize, rng: &mut StdRng) -> Vec<f64> {
         let mut out = Vec::with_capacity(n * self.d);
@@ -209,7 +201,14 @@ pub fn read_idx(path: &Path) -> Result<(ImageShape, Vec<f64>)> {
                 .into(),
         ));
     }
-    let dim = |k: usize| u32::from_be_bytes([bytes[4 + 4 * k], bytes[5 + 4 * k], bytes[6 + 4 * k], bytes[7 + 4 * k]]) as usize;
+    let dim = |k: usize| {
+        u32::from_be_bytes([
+            bytes[4 + 4 * k],
+            bytes[5 + 4 * k],
+            bytes[6 + 4 * k],
+            bytes[7 + 4 * k],
+        ]) as usize
+    };
     let (n, h, w) = (dim(0), dim(1), dim(2));
     if n == 0 || h == 0 || w == 0 {
         return Err(fail(format!("empty data set: header says {n} x {h} x {w}")));
@@ -246,10 +245,7 @@ pub fn read_png_folder(dir: &Path) -> Result<(ImageShape, Vec<f64>)> {
     }
     let images = files
         .iter()
-        .map(|f| {
-            image::open(f)
-                .map_err(|e| CoreError::file(f, format!("cannot decode PNG: {e}")))
-        })
+        .map(|f| image::open(f).map_err(|e| CoreError::file(f, format!("cannot decode PNG: {e}"))))
         .collect::<Result<Vec<_>>>()?;
     let (w, h) = (images[0].width(), images[0].height());
     if let Some((f, img)) = files
@@ -277,7 +273,11 @@ pub fn read_png_folder(dir: &Path) -> Result<(ImageShape, Vec<f64>)> {
                 table.extend(rgb.pixels().map(|p| f64::from(p[c]) / 127.5 - 1.0));
             }
         } else {
-            table.extend(img.to_luma8().pixels().map(|p| f64::from(p[0]) / 127.5 - 1.0));
+            table.extend(
+                img.to_luma8()
+                    .pixels()
+                    .map(|p| f64::from(p[0]) / 127.5 - 1.0),
+            );
         }
     }
     Ok(([channels, h as usize, w as usize], table))
@@ -332,7 +332,12 @@ mod tests {
         assert!(err.contains("truncated"), "{err}");
         let garbage = dir.path().join("bad.idx");
         std::fs::write(&garbage, b"hello world, not an idx file").unwrap();
-        assert!(read_idx(&garbage).unwrap_err().to_string().contains("magic"));
+        assert!(
+            read_idx(&garbage)
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
         let gz = dir.path().join("corrupt.gz");
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
         assert!(read_idx(&gz).unwrap_err().to_string().contains("gzip"));
@@ -341,13 +346,24 @@ mod tests {
     #[test]
     fn png_folders_need_one_size() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read_png_folder(dir.path()).unwrap_err().to_string().contains("empty"));
-        image::GrayImage::new(4, 4).save(dir.path().join("a.png")).unwrap();
-        image::GrayImage::from_pixel(4, 4, image::Luma([255])).save(dir.path().join("b.png")).unwrap();
+        assert!(
+            read_png_folder(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        image::GrayImage::new(4, 4)
+            .save(dir.path().join("a.png"))
+            .unwrap();
+        image::GrayImage::from_pixel(4, 4, image::Luma([255]))
+            .save(dir.path().join("b.png"))
+            .unwrap();
         let (shape, table) = read_png_folder(dir.path()).unwrap();
         assert_eq!(shape, [1, 4, 4]);
         assert_eq!((table[0], table[31]), (-1.0, 1.0));
-        image::GrayImage::new(5, 4).save(dir.path().join("c.png")).unwrap();
+        image::GrayImage::new(5, 4)
+            .save(dir.path().join("c.png"))
+            .unwrap();
         let err = read_png_folder(dir.path()).unwrap_err().to_string();
         assert!(err.contains("one size") && err.contains("c.png"), "{err}");
     }

@@ -15,6 +15,7 @@ pub mod losses;
 pub mod network;
 pub mod parameters;
 pub mod sample_metrics;
+pub mod sampling;
 pub mod toy;
 mod train;
 

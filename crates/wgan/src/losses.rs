@@ -32,7 +32,12 @@ pub struct CriticBatch {
 }
 
 /// The critic's loss of `kind`.
-pub fn critic_loss(kind: GanLoss, critic: &Network, batch: CriticBatch, gp_lambda: f64) -> CriticLoss {
+pub fn critic_loss(
+    kind: GanLoss,
+    critic: &Network,
+    batch: CriticBatch,
+    gp_lambda: f64,
+) -> CriticLoss {
     let CriticBatch { real, fake, alpha } = batch;
     let d_real = critic.forward(real.clone());
     let d_fake = critic.forward(fake.clone());

@@ -44,14 +44,14 @@ impl Network {
             },
         };
         if shape.kind == NetworkKind::Gaussian {
-            let mu = shape
-                .mean_init
-                .clone()
-                .unwrap_or_else(|| vec![0.0; d_out]);
+            let mu = shape.mean_init.clone().unwrap_or_else(|| vec![0.0; d_out]);
             let sigma = Tensor::<1>::ones([d_out], device).mul_scalar(shape.scale_init);
             return Self {
                 layers: Vec::new(),
-                shift: Some(Param::from_tensor(Tensor::from_floats(mu.as_slice(), device))),
+                shift: Some(Param::from_tensor(Tensor::from_floats(
+                    mu.as_slice(),
+                    device,
+                ))),
                 scale: Some(Param::from_tensor(sigma).set_require_grad(shape.train_scale)),
                 form,
             };
@@ -71,7 +71,7 @@ impl Network {
                         .with_bias(shape.bias && k < last)
                         .with_initializer(Initializer::Normal {
                             mean: 0.0,
-                            std: 1.0,
+                            std: shape.init_std,
                         }),
                     _ => config.with_bias(shape.bias),
                 }
@@ -220,8 +220,7 @@ mod tests {
             TensorData::new(vec![0.3, -0.2, 0.9, 0.4, -0.7, 0.1], [3, 2]),
             &device,
         );
-        let penalty =
-            |n: &Network| n.forward_with_input_gradient(x.clone()).1.square().sum();
+        let penalty = |n: &Network| n.forward_with_input_gradient(x.clone()).1.square().sum();
         let grads = penalty(&net).backward();
         let analytic = host_vec(net.layers[0].weight.val().grad(&grads).unwrap());
         let w0 = host_vec(net.layers[0].weight.val());
@@ -231,10 +230,8 @@ mod tests {
                 let mut w = w0.clone();
                 w[idx] += delta;
                 let mut n = net.clone();
-                n.layers[0].weight = Param::from_tensor(Tensor::from_data(
-                    TensorData::new(w, [2, 6]),
-                    &device,
-                ));
+                n.layers[0].weight =
+                    Param::from_tensor(Tensor::from_data(TensorData::new(w, [2, 6]), &device));
                 penalty(&n).into_scalar::<f64>()
             };
             let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);

@@ -2,8 +2,8 @@
 //! share of parameters on its faces, all values (for histograms) and gradient norms.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::tensor::Tensor;
 use burn::tensor::Gradients;
+use burn::tensor::Tensor;
 use meanfield_core::host_vec;
 
 /// Projects every parameter of `module` onto `[-c, c]` (weight clipping). The parameters stay
@@ -45,7 +45,10 @@ pub fn fraction_at_bound(values: &[f64], c: f64) -> f64 {
     if values.is_empty() {
         return 0.0;
     }
-    let on = values.iter().filter(|v| v.abs() >= c * (1.0 - 1e-6)).count();
+    let on = values
+        .iter()
+        .filter(|v| v.abs() >= c * (1.0 - 1e-6))
+        .count();
     on as f64 / values.len() as f64
 }
 

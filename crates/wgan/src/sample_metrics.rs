@@ -43,7 +43,10 @@ pub fn mode_coverage(samples: &[f64], d: usize, modes: &Modes) -> (usize, f64) {
             .chunks(d)
             .map(|c| c.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
             .enumerate()
-            .fold((0, f64::INFINITY), |acc, (j, r)| if r < acc.1 { (j, r) } else { acc });
+            .fold(
+                (0, f64::INFINITY),
+                |acc, (j, r)| if r < acc.1 { (j, r) } else { acc },
+            );
         if dist2.sqrt() <= 3.0 * modes.std {
             counts[best] += 1;
         }
@@ -62,12 +65,12 @@ mod tests {
     fn exact_distances_of_shifted_clouds() {
         // A cloud against itself shifted by (3, 4): W1 = W2 = 5.
         let a: Vec<f64> = (0..40).map(|k| ((k * 7) % 11) as f64 * 0.1).collect();
-        let b: Vec<f64> = a
-            .chunks(2)
-            .flat_map(|p| [p[0] + 3.0, p[1] + 4.0])
-            .collect();
+        let b: Vec<f64> = a.chunks(2).flat_map(|p| [p[0] + 3.0, p[1] + 4.0]).collect();
         let (w1, w2) = exact_w1_w2(&a, &b, 2).unwrap();
-        assert!((w1 - 5.0).abs() < 1e-12 && (w2 - 5.0).abs() < 1e-12, "{w1} {w2}");
+        assert!(
+            (w1 - 5.0).abs() < 1e-12 && (w2 - 5.0).abs() < 1e-12,
+            "{w1} {w2}"
+        );
         // 1-D: W1 is the mean absolute difference of the sorted samples.
         let x = [0.0, 1.0, 5.0];
         let y = [4.0, 0.5, 2.0];
@@ -84,7 +87,9 @@ mod tests {
         };
         let one_mode = vec![1.0; 10];
         assert_eq!(mode_coverage(&one_mode, 1, &modes), (1, 1.0));
-        let both: Vec<f64> = (0..10).map(|k| if k % 2 == 0 { -1.05 } else { 0.95 }).collect();
+        let both: Vec<f64> = (0..10)
+            .map(|k| if k % 2 == 0 { -1.05 } else { 0.95 })
+            .collect();
         assert_eq!(mode_coverage(&both, 1, &modes), (2, 1.0));
         let between = vec![0.0; 10];
         assert_eq!(mode_coverage(&between, 1, &modes), (0, 0.0));

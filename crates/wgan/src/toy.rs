@@ -90,9 +90,8 @@ pub fn oscillation_period(series: &[(f64, f64)]) -> Option<f64> {
         .filter(|w| w[0].1 < mean && w[1].1 >= mean)
         .map(|w| w[0].0 + (mean - w[0].1) / (w[1].1 - w[0].1) * (w[1].0 - w[0].0))
         .collect();
-    (crossings.len() >= 2).then(|| {
-        (crossings[crossings.len() - 1] - crossings[0]) / (crossings.len() - 1) as f64
-    })
+    (crossings.len() >= 2)
+        .then(|| (crossings[crossings.len() - 1] - crossings[0]) / (crossings.len() - 1) as f64)
 }
 
 #[cfg(test)]
@@ -118,7 +117,10 @@ mod tests {
             .map(|(k, p)| (k as f64 * 1e-3, p.0))
             .collect();
         let period = oscillation_period(&series).unwrap();
-        assert!((period - 2.0 * std::f64::consts::PI / 2f64.sqrt()).abs() < 1e-3, "{period}");
+        assert!(
+            (period - 2.0 * std::f64::consts::PI / 2f64.sqrt()).abs() < 1e-3,
+            "{period}"
+        );
     }
 
     #[test]
@@ -144,6 +146,10 @@ mod tests {
         // An inner orbit never touches the box.
         let inner = toy.integrate((0.05, 0.0), 1e-3, 20_000);
         let h = toy.first_integral(0.05, 0.0);
-        assert!(inner.iter().all(|(t, o)| (toy.first_integral(*t, *o) - h).abs() < 1e-9));
+        assert!(
+            inner
+                .iter()
+                .all(|(t, o)| (toy.first_integral(*t, *o) - h).abs() < 1e-9)
+        );
     }
 }

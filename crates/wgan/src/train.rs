@@ -9,7 +9,9 @@ use std::path::Path;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::wgan_config::{GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig};
+use meanfield_core::wgan_config::{
+    GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig,
+};
 use meanfield_core::{
     CoreError, GeneratedSamples, Grid, Observer, Points, Result, RunConfig, host_vec, tensor_from,
 };
@@ -36,6 +38,8 @@ pub struct Outcome {
     pub metrics: Vec<(String, f64)>,
     /// Generated samples of the final generator (the metrics' latent draw).
     pub samples: Points,
+    /// The final critic's parameters (for the histogram of the clipping box).
+    pub critic_parameters: Vec<f64>,
     /// `Some(message)` when training stopped early (a non-finite loss).
     pub stopped: Option<String>,
 }
@@ -53,12 +57,14 @@ pub struct Trainer {
 /// The random stream of `slot` in step `step`.
 fn stream(seed: u64, step: usize, slot: u64) -> StdRng {
     let mix = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (step as u64).wrapping_add(1).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ (step as u64)
+            .wrapping_add(1)
+            .wrapping_mul(0xBF58_476D_1CE4_E5B9)
         ^ slot.wrapping_add(1).wrapping_mul(0x94D0_49BB_1331_11EB);
     StdRng::seed_from_u64(mix)
 }
 
-fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
+pub(crate) fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
     (0..n).map(|_| rng.sample(StandardNormal)).collect()
 }
 
@@ -154,9 +160,13 @@ impl Trainer {
     /// a mean-field network times N, so that each neuron moves at the speed of the
     /// mean-field particle flow (time = steps x lr).
     fn lr(&self, shape: &NetworkShape, speed: f64) -> f64 {
-        let mean_field = shape.kind == NetworkKind::MeanField
-            && self.config.optimizer() == GanOptimizer::Sgd;
-        let n = if mean_field { shape.hidden[0] as f64 } else { 1.0 };
+        let mean_field =
+            shape.kind == NetworkKind::MeanField && self.config.optimizer() == GanOptimizer::Sgd;
+        let n = if mean_field {
+            shape.hidden[0] as f64
+        } else {
+            1.0
+        };
         self.config.lr() * speed * n
     }
 
@@ -218,7 +228,9 @@ impl Trainer {
                     critic_norm = gradient_norm(&models.critic, &grads);
                 }
                 let grads = GradientsParams::from_grads(grads, &models.critic);
-                models.critic = models.critic_optimizer.step(critic_lr, models.critic, grads);
+                models.critic = models
+                    .critic_optimizer
+                    .step(critic_lr, models.critic, grads);
                 if c.loss == GanLoss::WganClip {
                     models.critic = clip(models.critic, c.clip);
                 }
@@ -243,9 +255,22 @@ impl Trainer {
                 0.0
             };
             let grads = GradientsParams::from_grads(grads, &models.generator);
-            models.generator = models
-                .generator_optimizer
-                .step(generator_lr, models.generator, grads);
+            models.generator =
+                models
+                    .generator_optimizer
+                    .step(generator_lr, models.generator, grads);
+            let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
+            if (log_now || checkpoint_now)
+                && self
+                    .generate_eval(&models.generator)
+                    .first_non_finite()
+                    .is_some()
+            {
+                stopped = Some(format!(
+                    "stopped at step {step}: the generated samples are not finite"
+                ));
+                break;
+            }
             done = step + 1;
             if log_now {
                 train_scalars = vec![
@@ -258,7 +283,7 @@ impl Trainer {
                 metrics = self.evaluate(&models, &train_scalars)?;
                 observer.scalars(done, done as f64 * c.lr(), &metrics);
             }
-            if done % c.checkpoint_every == 0 || done == c.steps {
+            if checkpoint_now {
                 self.report_state(&models, done, observer)?;
                 if let Some(dir) = run_dir {
                     checkpoint::save(dir, &models, &self.architecture(done))?;
@@ -273,6 +298,7 @@ impl Trainer {
             steps: done,
             metrics,
             samples: self.generate_eval(&models.generator),
+            critic_parameters: values(&models.critic),
             stopped,
         })
     }
@@ -325,7 +351,12 @@ impl Trainer {
 
     /// Histograms of both networks' parameters and the generated samples (with the critic on
     /// a grid for 2-D data).
-    fn report_state(&self, models: &Models, step: usize, observer: &mut dyn Observer) -> Result<()> {
+    fn report_state(
+        &self,
+        models: &Models,
+        step: usize,
+        observer: &mut dyn Observer,
+    ) -> Result<()> {
         observer.histogram(step, "critic/parameters", &values(&models.critic));
         observer.histogram(step, "generator/parameters", &values(&models.generator));
         let points = self.generate_eval(&models.generator);
@@ -362,7 +393,11 @@ impl Trainer {
         )?;
         let nodes = grid.centres();
         let cpu = self.device.clone().without_autodiff();
-        let values = host_vec(critic.valid().forward(tensor_from(nodes, [grid.len(), 2], &cpu)));
+        let values = host_vec(
+            critic
+                .valid()
+                .forward(tensor_from(nodes, [grid.len(), 2], &cpu)),
+        );
         Ok((grid, values))
     }
 }
@@ -396,8 +431,8 @@ mod tests {
                 .unwrap();
 
             let dir = tempfile::tempdir().unwrap();
-            let half = RunConfig::from_toml(&run.to_toml(), &[("wgan.steps".into(), "3".into())])
-                .unwrap();
+            let half =
+                RunConfig::from_toml(&run.to_toml(), &[("wgan.steps".into(), "3".into())]).unwrap();
             let first = Trainer::new(&half, cpu_device()).unwrap();
             first
                 .run(first.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
@@ -421,9 +456,21 @@ mod tests {
         let (models, _) = trainer.start(None).unwrap();
         let out = trainer.run(models, 0, &mut rec, None).unwrap();
         assert!(out.stopped.is_none());
-        assert_eq!(rec.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 2, 4, 6]);
-        for key in ["w1_exact", "w2_exact", "modes_covered", "high_quality_share", "clip_fraction"] {
-            assert!(out.metrics.iter().any(|(k, v)| k == key && v.is_finite()), "{key}");
+        assert_eq!(
+            rec.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![0, 2, 4, 6]
+        );
+        for key in [
+            "w1_exact",
+            "w2_exact",
+            "modes_covered",
+            "high_quality_share",
+            "clip_fraction",
+        ] {
+            assert!(
+                out.metrics.iter().any(|(k, v)| k == key && v.is_finite()),
+                "{key}"
+            );
         }
         let clip_share = rec.series("clip_fraction");
         assert!(clip_share.last().unwrap().1 > 0.05, "{clip_share:?}");
@@ -434,7 +481,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let trainer = Trainer::new(&config(""), cpu_device()).unwrap();
         trainer
-            .run(trainer.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
+            .run(
+                trainer.fresh(),
+                0,
+                &mut Recorder::default(),
+                Some(dir.path()),
+            )
             .unwrap();
         let narrower = RunConfig::from_toml(
             &config("").to_toml(),

@@ -153,11 +153,11 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         // Deterministic gradient flows only: not the stochastic baselines, random batches, or
-        // dynamic OT (an optimisation whose annealing changes the objective).
+        // dynamic OT (an optimisation whose annealing changes the objective), nor the WGAN (a game).
         let gradient_flow = |s: &serde_json::Value| {
             !matches!(
                 s.get("method").and_then(|m| m.as_str()),
-                Some("langevin" | "svgd" | "dynamic_ot")
+                Some("langevin" | "svgd" | "dynamic_ot" | "wgan")
             ) && s.get("batch").is_none()
         };
         for (label, _, summary) in result.runs.iter().filter(|r| gradient_flow(&r.2)) {
@@ -201,8 +201,13 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Per-run figures linked from the report.
-const FIGURES: [&str; 8] = [
+const FIGURES: [&str; 13] = [
     "paths.png",
+    "phase_portrait.png",
+    "mean_and_critic.png",
+    "samples.png",
+    "critic_histogram.png",
+    "clip_fraction.png",
     "cost_ratio.png",
     "particles.png",
     "snapshots.png",
@@ -213,7 +218,7 @@ const FIGURES: [&str; 8] = [
 ];
 
 /// Summary keys shown per run when present.
-const SHOWN: [&str; 22] = [
+const SHOWN: [&str; 29] = [
     "energy_final",
     "kl_final",
     "l1_final",
@@ -236,6 +241,13 @@ const SHOWN: [&str; 22] = [
     "target_coverage",
     "mmd_pushed",
     "mmd_pushed_iid",
+    "w1_exact_final",
+    "modes_covered",
+    "high_quality_share",
+    "clip_fraction_final",
+    "mean_period",
+    "first_integral_final",
+    "critic_loss_final",
 ];
 
 fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<()> {

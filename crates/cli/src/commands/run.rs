@@ -18,8 +18,13 @@ use crate::run_summary::summary_json;
     after_help = "Example:\n  meanfield run experiments/swarming.toml --out runs/swarm --set particles.n=500 --set flow.t_final=5\n  tensorboard --logdir runs/swarm"
 )]
 pub struct RunArgs {
-    /// The config file.
-    pub config: PathBuf,
+    /// The config file (omitted with `--resume`).
+    #[arg(required_unless_present = "resume")]
+    pub config: Option<PathBuf>,
+    /// Continue the WGAN run in this folder from its checkpoint (its config.toml, with any
+    /// `--set`, e.g. `--set wgan.steps=20000`).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    pub resume: Option<PathBuf>,
     /// Output folder (default: runs/<name>-<unix time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -63,6 +68,7 @@ pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json::Val
     match config.method {
         MethodKind::RbfNetwork => return execute_network(config, out),
         MethodKind::DynamicOt => return super::transport::execute_transport(config, out),
+        MethodKind::Wgan => return super::gan::execute_wgan(config, out, false),
         _ => {}
     }
     let device = config.device.device()?;
@@ -127,12 +133,30 @@ fn execute_network(config: &RunConfig, out: &Path) -> anyhow::Result<serde_json:
 
 /// Entry point of `meanfield run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut config = load_config(&args.config, &parse_sets(&args.set)?)?;
+    let sets = parse_sets(&args.set)?;
+    let path = match (&args.resume, &args.config) {
+        (Some(dir), _) => dir.join("config.toml"),
+        (None, Some(config)) => config.clone(),
+        (None, None) => bail!("give a config file or --resume DIR"),
+    };
+    let mut config = load_config(&path, &sets)?;
     if let Some(device) = args.device {
         config.device = device;
     }
-    let out = args.out.unwrap_or_else(|| default_out(&config.name));
-    let summary = execute(&config, &out)?;
+    let (out, summary) = match args.resume {
+        Some(dir) => {
+            if config.method != MethodKind::Wgan {
+                bail!("{}: --resume continues `wgan` runs only", dir.display());
+            }
+            let summary = super::gan::execute_wgan(&config, &dir, true)?;
+            (dir, summary)
+        }
+        None => {
+            let out = args.out.unwrap_or_else(|| default_out(&config.name));
+            let summary = execute(&config, &out)?;
+            (out, summary)
+        }
+    };
     println!("{}", serde_json::to_string_pretty(&summary)?);
     eprintln!("run folder: {}", out.display());
     Ok(ExitCode::SUCCESS)

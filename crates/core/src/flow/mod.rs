@@ -98,7 +98,10 @@ pub fn build_energy(
 /// Initialiser errors (CSV files, sizes).
 pub fn initial_positions(config: &RunConfig) -> Result<Points> {
     let mut rng = StdRng::seed_from_u64(config.seed);
-    config.particles().init.sample(config.particles().n, &mut rng)
+    config
+        .particles()
+        .init
+        .sample(config.particles().n, &mut rng)
 }
 
 impl ParticleFlow {

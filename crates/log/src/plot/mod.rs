@@ -4,6 +4,7 @@
 mod figure;
 mod font;
 mod histogram;
+mod image_grid;
 mod line;
 mod paths;
 mod scatter;
@@ -11,6 +12,7 @@ mod trajectories;
 
 pub use figure::Figure;
 pub use histogram::histogram;
+pub use image_grid::image_grid;
 pub use line::{Series, line_plot};
 pub use paths::{Shape, paths_2d};
 pub use scatter::{Heatmap, Panel, scatter_over_heatmap, snapshot_panels};
