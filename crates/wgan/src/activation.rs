@@ -22,10 +22,8 @@ pub fn apply<const D: usize>(kind: Activation, x: Tensor<D>) -> Tensor<D> {
 /// `s'(x)` elementwise, differentiable where `s'` is (the ReLU masks are constants).
 pub fn slope<const D: usize>(kind: Activation, x: Tensor<D>) -> Tensor<D> {
     match kind {
-        Activation::Relu => x.greater_elem(0.0).float(),
-        Activation::LeakyRelu => x
-            .greater_elem(0.0)
-            .float()
+        Activation::Relu => positive(x),
+        Activation::LeakyRelu => positive(x)
             .mul_scalar(1.0 - LEAKY_SLOPE)
             .add_scalar(LEAKY_SLOPE),
         Activation::Tanh => tanh(x).square().neg().add_scalar(1.0),
@@ -35,4 +33,10 @@ pub fn slope<const D: usize>(kind: Activation, x: Tensor<D>) -> Tensor<D> {
             s.clone() * s.neg().add_scalar(1.0)
         }
     }
+}
+
+/// `1` where `x > 0`, else `0`, in the dtype of `x`.
+fn positive<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let dtype = x.dtype();
+    x.greater_elem(0.0).float().cast(dtype)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
-use meanfield_core::wgan_config::NetworkShape;
+use meanfield_core::wgan_config::{NetworkShape, Precision};
 use meanfield_core::{CoreError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,9 @@ pub struct Architecture {
     pub generator: NetworkShape,
     /// The critic's shape.
     pub critic: NetworkShape,
+    /// Precision of both.
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 impl Architecture {
@@ -59,12 +62,18 @@ impl Architecture {
 
     /// A fresh generator of this architecture (the skeleton a checkpoint loads into).
     pub fn generator(&self, device: &Device) -> Network {
-        Network::new(&self.generator, self.latent_dim, self.data_dim, device)
+        Network::new(
+            &self.generator,
+            self.latent_dim,
+            self.data_dim,
+            self.precision,
+            device,
+        )
     }
 
     /// A fresh critic of this architecture.
     pub fn critic(&self, device: &Device) -> Network {
-        Network::new(&self.critic, self.data_dim, 1, device)
+        Network::new(&self.critic, self.data_dim, 1, self.precision, device)
     }
 }
 

@@ -4,10 +4,18 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
-use burn::tensor::{Device, Tensor};
-use meanfield_core::wgan_config::{Activation, NetworkKind, NetworkShape};
+use burn::tensor::{Device, FloatDType, Tensor};
+use meanfield_core::wgan_config::{Activation, NetworkKind, NetworkShape, Precision};
 
 use crate::activation::{apply, slope};
+
+/// burn's dtype of a precision.
+pub fn float_dtype(precision: Precision) -> FloatDType {
+    match precision {
+        Precision::F32 => FloatDType::F32,
+        Precision::F64 => FloatDType::F64,
+    }
+}
 
 /// What is not a parameter: the nonlinearities and the output scale.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +26,9 @@ pub struct Form {
     pub output: Option<Activation>,
     /// `1/N` for the mean-field form, 1 otherwise.
     pub out_scale: f64,
+    /// The arithmetic's dtype: inputs and parameters are cast to it in the forward pass (the
+    /// parameters themselves, and so the optimiser state, stay in the device's dtype).
+    pub dtype: FloatDType,
 }
 
 /// A generator or a critic.
@@ -32,9 +43,17 @@ pub struct Network {
 
 impl Network {
     /// A freshly initialised network `R^d_in -> R^d_out` of the given shape. MLP layers use
-    /// burn's (PyTorch's) default initialisation; the mean-field neurons are i.i.d. standard
-    /// normal, independent of N, so that the network is an empirical measure of its neurons.
-    pub fn new(shape: &NetworkShape, d_in: usize, d_out: usize, device: &Device) -> Self {
+    /// burn's (PyTorch's) default initialisation; the mean-field neurons are i.i.d. normal
+    /// (std `init_std`), independent of N, so that the network is an empirical measure of its
+    /// neurons. `precision` is the dtype of the forward pass (mixed precision: the master
+    /// parameters keep the device's dtype).
+    pub fn new(
+        shape: &NetworkShape,
+        d_in: usize,
+        d_out: usize,
+        precision: Precision,
+        device: &Device,
+    ) -> Self {
         let form = Form {
             activation: shape.activation,
             output: shape.output,
@@ -42,6 +61,7 @@ impl Network {
                 NetworkKind::MeanField => 1.0 / shape.hidden[0] as f64,
                 _ => 1.0,
             },
+            dtype: float_dtype(precision),
         };
         if shape.kind == NetworkKind::Gaussian {
             let mu = shape.mean_init.clone().unwrap_or_else(|| vec![0.0; d_out]);
@@ -86,10 +106,26 @@ impl Network {
         }
     }
 
+    /// A parameter in the arithmetic's dtype.
+    fn val<const D: usize>(&self, p: &Param<Tensor<D>>) -> Tensor<D> {
+        p.val().cast(self.form.dtype)
+    }
+
+    /// `x W + b` of layer `k` in the arithmetic's dtype.
+    fn layer(&self, k: usize, x: Tensor<2>) -> Tensor<2> {
+        let layer = &self.layers[k];
+        let y = x.matmul(self.val(&layer.weight));
+        match &layer.bias {
+            Some(b) => y + self.val(b).unsqueeze_dim::<2>(0),
+            None => y,
+        }
+    }
+
     /// `[B, d_in] -> [B, d_out]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = x.cast(self.form.dtype);
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
-            return x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
+            return x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
         }
         let out = self.pre_output(x).0.mul_scalar(self.form.out_scale);
         match self.form.output {
@@ -103,8 +139,8 @@ impl Network {
     fn pre_output(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
         let mut pre = Vec::with_capacity(self.layers.len());
         let mut h = x;
-        for (k, layer) in self.layers.iter().enumerate() {
-            let z = layer.forward(h);
+        for k in 0..self.layers.len() {
+            let z = self.layer(k, h);
             if k + 1 == self.layers.len() {
                 return (z, pre);
             }
@@ -119,10 +155,11 @@ impl Network {
     /// differentiate it again with respect to the parameters (the gradient penalty; burn has
     /// no double backward).
     pub fn forward_with_input_gradient(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let x = x.cast(self.form.dtype);
         let [b, d] = x.dims();
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
-            let y = x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
-            let g = sigma.val().unsqueeze_dim::<2>(0).expand([b, d]);
+            let y = x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
+            let g = self.val(sigma).unsqueeze_dim::<2>(0).expand([b, d]);
             return (y, g);
         }
         let (z, pre) = self.pre_output(x);
@@ -138,7 +175,7 @@ impl Network {
             ),
         };
         for (k, layer) in self.layers.iter().enumerate().rev() {
-            g = g.matmul(layer.weight.val().transpose());
+            g = g.matmul(self.val(&layer.weight).transpose());
             if k > 0 {
                 g = g * slope(self.form.activation, pre[k - 1].clone());
             }
@@ -187,7 +224,7 @@ mod tests {
                 (NetworkKind::MeanField, vec![9]),
                 (NetworkKind::Mlp, vec![]),
             ] {
-                let net = Network::new(&shape(form, hidden, kind), 3, 1, &device);
+                let net = Network::new(&shape(form, hidden, kind), 3, 1, Precision::F64, &device);
                 let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [5, 3]), &device)
                     .require_grad();
                 let (y, g) = net.forward_with_input_gradient(xt.clone());
@@ -214,6 +251,7 @@ mod tests {
             &shape(NetworkKind::Mlp, vec![6, 4], Activation::Tanh),
             2,
             1,
+            Precision::F64,
             &device,
         );
         let x = Tensor::<2>::from_data(

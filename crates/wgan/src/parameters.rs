@@ -70,7 +70,7 @@ pub fn gradient_norm<M: Module>(module: &M, grads: &Gradients) -> f64 {
 #[cfg(test)]
 mod tests {
     use meanfield_core::cpu_device;
-    use meanfield_core::wgan_config::NetworkShape;
+    use meanfield_core::wgan_config::{NetworkShape, Precision};
 
     use super::*;
     use crate::network::Network;
@@ -83,7 +83,7 @@ mod tests {
             hidden: vec![16],
             ..NetworkShape::default()
         };
-        let net = Network::new(&shape, 2, 1, &device);
+        let net = Network::new(&shape, 2, 1, Precision::F64, &device);
         let before = values(&net);
         let c = 0.2;
         let after = values(&clip(net, c));

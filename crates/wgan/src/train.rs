@@ -22,7 +22,7 @@ use rand_distr::StandardNormal;
 use crate::checkpoint::{self, Architecture, Models};
 use crate::data::RealData;
 use crate::losses::{CriticBatch, critic_loss, generator_loss};
-use crate::network::Network;
+use crate::network::{Network, float_dtype};
 use crate::parameters::{clip, fraction_at_bound, gradient_norm, values};
 use crate::sample_metrics::{exact_w1_w2, mode_coverage};
 
@@ -128,6 +128,7 @@ impl Trainer {
             image_shape: self.data.image_shape(),
             generator: self.config.generator.clone(),
             critic: self.config.critic.clone(),
+            precision: self.config.precision,
         }
     }
 
@@ -170,9 +171,14 @@ impl Trainer {
         self.config.lr() * speed * n
     }
 
+    /// Host values as a tensor of the networks' precision on the training device.
+    fn input<const D: usize>(&self, values: Vec<f64>, shape: [usize; D]) -> Tensor<D> {
+        tensor_from(values, shape, &self.device).cast(float_dtype(self.config.precision))
+    }
+
     fn latent(&self, n: usize, rng: &mut StdRng) -> Tensor<2> {
         let d = self.config.latent_dim;
-        tensor_from(normals(n * d, rng), [n, d], &self.device)
+        self.input(normals(n * d, rng), [n, d])
     }
 
     /// Trains from `models` at `start` to `wgan.steps` generator steps, reporting to
@@ -206,13 +212,14 @@ impl Trainer {
             let mut critic_norm = 0.0;
             for j in 0..c.n_critic {
                 let mut rng = stream(self.seed, step, j as u64);
-                let real = tensor_from(self.data.sample(b, &mut rng), [b, d], &self.device);
-                let fake = models.generator.forward(self.latent(b, &mut rng)).detach();
+                let real = self.input(self.data.sample(b, &mut rng), [b, d]);
+                let z = self.latent(b, &mut rng).without_autodiff();
+                let fake = models.generator.valid().forward(z).autodiff();
                 let alpha: Vec<f64> = (0..b).map(|_| rng.random::<f64>()).collect();
                 let batch = CriticBatch {
                     real,
                     fake,
-                    alpha: tensor_from(alpha, [b, 1], &self.device),
+                    alpha: self.input(alpha, [b, 1]),
                 };
                 let out = critic_loss(c.loss, &models.critic, batch, c.gp_lambda);
                 loss_value = out.loss.clone().into_scalar::<f64>();
@@ -240,7 +247,9 @@ impl Trainer {
             }
             let mut rng = stream(self.seed, step, c.n_critic as u64);
             let fake = models.generator.forward(self.latent(b, &mut rng));
-            let g_loss = generator_loss(c.loss, &models.critic, fake);
+            // The critic's parameters need no gradient here: only its input gradient.
+            let frozen = models.critic.clone().no_grad();
+            let g_loss = generator_loss(c.loss, &frozen, fake);
             let g_value = g_loss.clone().into_scalar::<f64>();
             if !g_value.is_finite() {
                 stopped = Some(format!(
