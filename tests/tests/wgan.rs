@@ -85,6 +85,17 @@ fn wgan_runs_resume_exactly_and_sample() {
         rows(&straight),
         "metrics.csv continues where it stopped"
     );
+    let other = ["run", "--resume", out, "--set", "wgan.critic.hidden=[8]"];
+    let err = meanfield(&other).unwrap_err();
+    assert!(
+        err.contains("another architecture") && !err.contains('\n'),
+        "{err}"
+    );
+    assert_eq!(
+        rows(&half),
+        rows(&straight),
+        "a refused resume changes nothing"
+    );
 
     let csv = dir.path().join("new.csv");
     let args = [
@@ -182,7 +193,10 @@ fn a_diverging_wgan_stops_and_keeps_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("blowup.toml");
     let text = TOY
-        .replace("lr = 1e-3", "lr = 1e50\noptimizer = 'sgd'")
+        .replace(
+            "lr = 1e-3",
+            "lr = 1e50\noptimizer = 'sgd'\nprecision = 'f64'",
+        )
         .replace("checkpoint_every = 4", "checkpoint_every = 1");
     fs::write(&config, text).unwrap();
     let out = dir.path().join("run");

@@ -123,10 +123,10 @@ pub fn run_experiment(
             })
             .collect::<anyhow::Result<_>>()?;
         let name = format!("compare_{}_{}.png", compare.series, compare.x);
-        let x_label = if compare.x == "t" {
-            "time t"
-        } else {
-            "wall-clock seconds"
+        let x_label = match compare.x.as_str() {
+            "t" => "time t",
+            "step" => "step",
+            _ => "wall-clock seconds",
         };
         line_plot(
             &format!("{}: {}", base.name, compare.series),

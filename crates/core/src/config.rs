@@ -281,7 +281,7 @@ pub struct Fit {
 pub struct Compare {
     /// The logged series (a metrics.csv column).
     pub series: String,
-    /// The x axis: `"t"` or `"wall_seconds"`.
+    /// The x axis: `"t"`, `"step"` or `"wall_seconds"`.
     #[serde(default = "default_compare_x")]
     pub x: String,
     /// Log scale on y.
@@ -391,6 +391,15 @@ impl RunConfig {
     pub fn validate(&self) -> Result<()> {
         if self.method == MethodKind::Wgan {
             return match &self.wgan {
+                Some(wgan)
+                    if self.device == DeviceChoice::Wgpu
+                        && wgan.precision == crate::wgan_config::Precision::F64 =>
+                {
+                    Err(CoreError::config(
+                        "wgan.precision",
+                        "the wgpu device computes in f32; use precision = \"f32\"",
+                    ))
+                }
                 Some(wgan) => wgan.validate(),
                 None => Err(CoreError::config(
                     "wgan",

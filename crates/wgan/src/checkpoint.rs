@@ -10,6 +10,8 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use meanfield_core::wgan_config::{NetworkShape, Precision};
 use meanfield_core::{CoreError, Result};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::network::Network;
@@ -60,20 +62,15 @@ impl Architecture {
         )
     }
 
-    /// A fresh generator of this architecture (the skeleton a checkpoint loads into).
-    pub fn generator(&self, device: &Device) -> Network {
-        Network::new(
-            &self.generator,
-            self.latent_dim,
-            self.data_dim,
-            self.precision,
-            device,
-        )
+    /// A fresh generator of this architecture (also the skeleton a checkpoint loads into).
+    pub fn generator(&self, device: &Device, rng: &mut StdRng) -> Network {
+        let (d_in, d_out) = (self.latent_dim, self.data_dim);
+        Network::new(&self.generator, d_in, d_out, self.precision, device, rng)
     }
 
     /// A fresh critic of this architecture.
-    pub fn critic(&self, device: &Device) -> Network {
-        Network::new(&self.critic, self.data_dim, 1, self.precision, device)
+    pub fn critic(&self, device: &Device, rng: &mut StdRng) -> Network {
+        Network::new(&self.critic, self.data_dim, 1, self.precision, device, rng)
     }
 }
 
@@ -157,7 +154,7 @@ pub fn load_generator(dir: &Path, device: &Device) -> Result<(Architecture, Netw
     let arch = architecture(dir)?;
     let path = locate(dir).join(GENERATOR);
     let generator = arch
-        .generator(device)
+        .generator(device, &mut StdRng::seed_from_u64(0))
         .try_load_file(&path)
         .map_err(|e| file_err(&path, "cannot load the generator", e))?;
     Ok((arch, generator))

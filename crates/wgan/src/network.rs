@@ -3,9 +3,13 @@
 //! `mu + sigma * z`.
 
 use burn::module::{Module, Param};
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::tensor::{Device, FloatDType, Tensor};
+use meanfield_core::tensor_from;
 use meanfield_core::wgan_config::{Activation, NetworkKind, NetworkShape, Precision};
+use rand::Rng;
+use rand::rngs::StdRng;
+use rand_distr::StandardNormal;
 
 use crate::activation::{apply, slope};
 
@@ -42,8 +46,9 @@ pub struct Network {
 }
 
 impl Network {
-    /// A freshly initialised network `R^d_in -> R^d_out` of the given shape. MLP layers use
-    /// burn's (PyTorch's) default initialisation; the mean-field neurons are i.i.d. normal
+    /// A freshly initialised network `R^d_in -> R^d_out` of the given shape, drawn from `rng`
+    /// (not burn's device-wide generator, which concurrent runs in one process share). MLP
+    /// layers as PyTorch's default, `U(+-1/sqrt(fan_in))`; the mean-field neurons are i.i.d. normal
     /// (std `init_std`), independent of N, so that the network is an empirical measure of its
     /// neurons. `precision` is the dtype of the forward pass (mixed precision: the master
     /// parameters keep the device's dtype).
@@ -53,6 +58,7 @@ impl Network {
         d_out: usize,
         precision: Precision,
         device: &Device,
+        rng: &mut StdRng,
     ) -> Self {
         let form = Form {
             activation: shape.activation,
@@ -85,17 +91,26 @@ impl Network {
             .windows(2)
             .enumerate()
             .map(|(k, w)| {
-                let config = LinearConfig::new(w[0], w[1]);
-                match shape.kind {
-                    NetworkKind::MeanField => config
-                        .with_bias(shape.bias && k < last)
-                        .with_initializer(Initializer::Normal {
-                            mean: 0.0,
-                            std: shape.init_std,
-                        }),
-                    _ => config.with_bias(shape.bias),
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let mean_field = shape.kind == NetworkKind::MeanField;
+                let bias = shape.bias && !(mean_field && k == last);
+                // PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)), or i.i.d. normal neurons.
+                let mut draw = |n: usize| -> Vec<f64> {
+                    if mean_field {
+                        (0..n)
+                            .map(|_| shape.init_std * rng.sample::<f64, _>(StandardNormal))
+                            .collect()
+                    } else {
+                        let bound = 1.0 / (fan_in as f64).sqrt();
+                        (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+                    }
+                };
+                let weight = tensor_from(draw(fan_in * fan_out), [fan_in, fan_out], device);
+                Linear {
+                    weight: Param::from_tensor(weight),
+                    bias: bias
+                        .then(|| Param::from_tensor(tensor_from(draw(fan_out), [fan_out], device))),
                 }
-                .init(device)
             })
             .collect();
         Self {
@@ -193,6 +208,7 @@ impl Network {
 mod tests {
     use burn::tensor::TensorData;
     use meanfield_core::{cpu_device, host_vec};
+    use rand::SeedableRng;
 
     use super::*;
 
@@ -210,7 +226,6 @@ mod tests {
     #[test]
     fn input_gradient_matches_autodiff() {
         let device = cpu_device().autodiff();
-        device.seed(3);
         let x: Vec<f64> = (0..15).map(|k| (k as f64 * 0.37).sin()).collect();
         for kind in [
             Activation::Relu,
@@ -224,7 +239,14 @@ mod tests {
                 (NetworkKind::MeanField, vec![9]),
                 (NetworkKind::Mlp, vec![]),
             ] {
-                let net = Network::new(&shape(form, hidden, kind), 3, 1, Precision::F64, &device);
+                let net = Network::new(
+                    &shape(form, hidden, kind),
+                    3,
+                    1,
+                    Precision::F64,
+                    &device,
+                    &mut StdRng::seed_from_u64(3),
+                );
                 let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [5, 3]), &device)
                     .require_grad();
                 let (y, g) = net.forward_with_input_gradient(xt.clone());
@@ -246,13 +268,13 @@ mod tests {
     #[test]
     fn penalty_gradient_matches_differences() {
         let device = cpu_device().autodiff();
-        device.seed(5);
         let net = Network::new(
             &shape(NetworkKind::Mlp, vec![6, 4], Activation::Tanh),
             2,
             1,
             Precision::F64,
             &device,
+            &mut StdRng::seed_from_u64(5),
         );
         let x = Tensor::<2>::from_data(
             TensorData::new(vec![0.3, -0.2, 0.9, 0.4, -0.7, 0.1], [3, 2]),

@@ -78,12 +78,18 @@ mod tests {
     #[test]
     fn clipping_projects_onto_the_box_and_keeps_the_rest() {
         let device = cpu_device().autodiff();
-        device.seed(1);
         let shape = NetworkShape {
             hidden: vec![16],
             ..NetworkShape::default()
         };
-        let net = Network::new(&shape, 2, 1, Precision::F64, &device);
+        let net = Network::new(
+            &shape,
+            2,
+            1,
+            Precision::F64,
+            &device,
+            &mut rand::SeedableRng::seed_from_u64(1),
+        );
         let before = values(&net);
         let c = 0.2;
         let after = values(&clip(net, c));

@@ -64,6 +64,14 @@ fn stream(seed: u64, step: usize, slot: u64) -> StdRng {
     StdRng::seed_from_u64(mix)
 }
 
+/// Samples so large (or non-finite) that distances between them overflow.
+fn diverged(points: &Points) -> bool {
+    points
+        .as_slice()
+        .iter()
+        .any(|v| !v.is_finite() || v.abs() >= 1e150)
+}
+
 pub(crate) fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
     (0..n).map(|_| rng.sample(StandardNormal)).collect()
 }
@@ -134,13 +142,13 @@ impl Trainer {
 
     /// Freshly initialised networks (seeded) and optimisers.
     pub fn fresh(&self) -> Models {
-        self.device.seed(self.seed);
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1417);
         let arch = self.architecture(0);
         let kind = self.config.optimizer();
         let betas = self.config.betas();
         Models {
-            generator: arch.generator(&self.device),
-            critic: arch.critic(&self.device),
+            generator: arch.generator(&self.device, &mut rng),
+            critic: arch.critic(&self.device, &mut rng),
             generator_optimizer: optimizer(kind, betas),
             critic_optimizer: optimizer(kind, betas),
         }
@@ -269,14 +277,9 @@ impl Trainer {
                     .generator_optimizer
                     .step(generator_lr, models.generator, grads);
             let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
-            if (log_now || checkpoint_now)
-                && self
-                    .generate_eval(&models.generator)
-                    .first_non_finite()
-                    .is_some()
-            {
+            if (log_now || checkpoint_now) && diverged(&self.generate_eval(&models.generator)) {
                 stopped = Some(format!(
-                    "stopped at step {step}: the generated samples are not finite"
+                    "stopped at step {step}: the generated samples are not finite (or beyond 1e150)"
                 ));
                 break;
             }

@@ -73,7 +73,7 @@ pub fn execute_wgan(config: &RunConfig, out: &Path, resume: bool) -> anyhow::Res
         dynamics_figure(&mean, &slope)?.save_png(&folder.path("mean_and_critic.png"))?;
     }
     if let GanData::Dirac { at } = &wgan.data {
-        let toy = ToySystem {
+        let mut toy = ToySystem {
             gamma: wgan.gamma,
             m: at[0],
             clip: (wgan.loss == GanLoss::WganClip).then_some(wgan.clip),
@@ -82,13 +82,14 @@ pub fn execute_wgan(config: &RunConfig, out: &Path, resume: bool) -> anyhow::Res
             mean.iter().zip(&slope).map(|(a, b)| (a.1, b.1)).collect();
         if let (Some(first), Some(last)) = (trainer_path.first(), trainer_path.last()) {
             let h0 = toy.first_integral(first.0, first.1);
+            // A box the orbit never reaches (c^2 >= H) leaves the free dynamics.
+            toy.clip = toy.clip.filter(|c| c * c < h0);
             map.insert("first_integral_initial".into(), json!(h0));
-            map.insert(
-                "first_integral_final".into(),
-                json!(toy.first_integral(last.0, last.1)),
-            );
+            let h1 = toy.first_integral(last.0, last.1);
+            map.insert("first_integral_final".into(), json!(h1));
+            map.insert("first_integral_drift".into(), json!(h1 / h0 - 1.0));
             // The limiting orbit H = c^2 attracts the orbits that reach the box.
-            if let Some(c) = toy.clip.filter(|c| c * c < h0) {
+            if let Some(c) = toy.clip {
                 map.insert("limit_orbit".into(), json!(c * c));
             }
         }
@@ -153,7 +154,7 @@ fn phase_portrait(
     series.push(Series::new("trainer (SGD)", trainer_path.to_vec()));
     let title = match toy.clip {
         Some(c) => format!("phase portrait, clipped |omega| <= {c}"),
-        None => "phase portrait: orbits on level sets of H".into(),
+        None => "phase portrait, no clipping: orbits on level sets of H".into(),
     };
     Ok(line_plot(
         &title,

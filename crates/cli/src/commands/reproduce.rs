@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 use meanfield_core::target::TargetConfig;
+use meanfield_core::wgan_config::GanData;
 use meanfield_core::{InitConfig, RunConfig};
 
 use super::run::default_out;
@@ -68,7 +69,8 @@ fn experiment_files(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<(PathB
     Ok(out)
 }
 
-/// Resolves relative file paths of an experiment (PNG targets, CSV initialisers) against the
+/// Resolves relative file paths of an experiment (PNG targets, CSV initialisers, WGAN image
+/// data) against the
 /// repository root, the parent of the experiments folder.
 fn anchor_paths(config: &mut RunConfig, root: &Path) {
     let anchor = |p: &mut PathBuf| {
@@ -80,6 +82,11 @@ fn anchor_paths(config: &mut RunConfig, root: &Path) {
         anchor(path);
     }
     if let Some(InitConfig::Csv { path }) = config.particles.as_mut().map(|p| &mut p.init) {
+        anchor(path);
+    }
+    if let Some(GanData::Idx { path } | GanData::PngFolder { path }) =
+        config.wgan.as_mut().map(|w| &mut w.data)
+    {
         anchor(path);
     }
 }
@@ -218,7 +225,7 @@ const FIGURES: [&str; 13] = [
 ];
 
 /// Summary keys shown per run when present.
-const SHOWN: [&str; 29] = [
+const SHOWN: [&str; 30] = [
     "energy_final",
     "kl_final",
     "l1_final",
@@ -247,6 +254,7 @@ const SHOWN: [&str; 29] = [
     "clip_fraction_final",
     "mean_period",
     "first_integral_final",
+    "first_integral_drift",
     "critic_loss_final",
 ];
 
@@ -273,7 +281,7 @@ fn write_runs(report: &mut String, result: &ExperimentResult) -> anyhow::Result<
             "| {} | {} | {} | {} | {:.2} | {} |",
             if label.is_empty() { "-" } else { label },
             s.get("method").and_then(|m| m.as_str()).unwrap_or("-"),
-            num("n").unwrap_or(0.0),
+            num("n").map_or("-".into(), |n| n.to_string()),
             num("steps").unwrap_or(0.0),
             num("wall_seconds").unwrap_or(0.0),
             cells.join(" | ")
