@@ -241,6 +241,10 @@ pub struct WganConfig {
     /// Critic steps per generator step.
     #[serde(default = "default_n_critic")]
     pub n_critic: usize,
+    /// Arjovsky et al.'s schedule: 100 critic steps for the first 25 generator steps and every
+    /// 500th, `n_critic` otherwise.
+    #[serde(default)]
+    pub reference_schedule: bool,
     /// Samples per batch (real and fake).
     #[serde(default = "default_batch")]
     pub batch: usize,
@@ -295,6 +299,15 @@ fn default_eval_samples() -> usize {
 }
 
 impl WganConfig {
+    /// Critic steps before generator step `step` (0-based).
+    pub fn critic_steps(&self, step: usize) -> usize {
+        if self.reference_schedule && (step < 25 || step % 500 == 0) {
+            100
+        } else {
+            self.n_critic
+        }
+    }
+
     /// The optimiser, with the loss's reference default.
     pub fn optimizer(&self) -> GanOptimizer {
         self.optimizer.unwrap_or(match self.loss {
@@ -444,6 +457,17 @@ mod tests {
             (gp.optimizer(), gp.lr(), gp.betas()),
             (GanOptimizer::Adam, 1e-4, [0.5, 0.9])
         );
+    }
+
+    #[test]
+    fn reference_schedule_front_loads_the_critic() {
+        let mut c = parse("data = { kind = 'toy', name = '8gaussians' }\nsteps = 10\n").unwrap();
+        assert_eq!((c.critic_steps(0), c.critic_steps(500)), (5, 5));
+        c.reference_schedule = true;
+        let steps: Vec<usize> = [0, 24, 25, 499, 500, 501, 1000]
+            .map(|k| c.critic_steps(k))
+            .to_vec();
+        assert_eq!(steps, vec![100, 100, 5, 5, 100, 5, 100]);
     }
 
     #[test]

@@ -218,7 +218,8 @@ impl Trainer {
             let mut w1_estimate = 0.0;
             let mut loss_value = 0.0;
             let mut critic_norm = 0.0;
-            for j in 0..c.n_critic {
+            let n_critic = c.critic_steps(step);
+            for j in 0..n_critic {
                 let mut rng = stream(self.seed, step, j as u64);
                 let real = self.input(self.data.sample(b, &mut rng), [b, d]);
                 let z = self.latent(b, &mut rng).without_autodiff();
@@ -239,7 +240,7 @@ impl Trainer {
                     break;
                 }
                 let grads = out.loss.backward();
-                if log_now && j + 1 == c.n_critic {
+                if log_now && j + 1 == n_critic {
                     critic_norm = gradient_norm(&models.critic, &grads);
                 }
                 let grads = GradientsParams::from_grads(grads, &models.critic);
@@ -253,7 +254,7 @@ impl Trainer {
             if stopped.is_some() {
                 break;
             }
-            let mut rng = stream(self.seed, step, c.n_critic as u64);
+            let mut rng = stream(self.seed, step, n_critic as u64);
             let fake = models.generator.forward(self.latent(b, &mut rng));
             // The critic's parameters need no gradient here: only its input gradient.
             let frozen = models.critic.clone().no_grad();

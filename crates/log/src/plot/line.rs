@@ -51,10 +51,11 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// A tick label: plain with at most 4 significant digits in [1e-2, 1e4), scientific otherwise
-/// (plotters' default prints log-axis ticks with float noise).
+/// (plotters' default prints log-axis ticks with float noise); below 1e-15, round-off of a
+/// zero tick, "0".
 fn tick(v: &f64) -> String {
     let a = v.abs();
-    if a == 0.0 {
+    if a < 1e-15 {
         "0".into()
     } else if (1e-2..1e4).contains(&a) {
         let s = format!("{v:.4}");
