@@ -301,7 +301,7 @@ fn default_eval_samples() -> usize {
 impl WganConfig {
     /// Critic steps before generator step `step` (0-based).
     pub fn critic_steps(&self, step: usize) -> usize {
-        if self.reference_schedule && (step < 25 || step % 500 == 0) {
+        if self.reference_schedule && (step < 25 || step.is_multiple_of(500)) {
             100
         } else {
             self.n_critic

@@ -13,7 +13,8 @@ use meanfield_core::wgan_config::{
     GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig,
 };
 use meanfield_core::{
-    CoreError, GeneratedSamples, Grid, Observer, Points, Result, RunConfig, host_vec, tensor_from,
+    CoreError, GeneratedSamples, Grid, Observer, Points, Result, RunConfig, flow::padded_box,
+    host_vec, tensor_from,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -52,6 +53,7 @@ pub struct Trainer {
     device: Device,
     data: RealData,
     eval_real: Vec<f64>,
+    eval_latent: Vec<f64>,
 }
 
 /// The random stream of `slot` in step `step`.
@@ -112,13 +114,16 @@ impl Trainer {
                 ),
             ));
         }
-        let eval_real = data.sample(config.eval_samples, &mut stream(run.seed, 0, EVAL_SLOT - 1));
+        let n = config.eval_samples;
+        let eval_real = data.sample(n, &mut stream(run.seed, 0, EVAL_SLOT - 1));
+        let eval_latent = normals(n * config.latent_dim, &mut stream(run.seed, 0, EVAL_SLOT));
         Ok(Self {
             config,
             seed: run.seed,
             device: device.autodiff(),
             data,
             eval_real,
+            eval_latent,
         })
     }
 
@@ -208,7 +213,8 @@ impl Trainer {
         let mut train_scalars = Vec::new();
         let mut metrics = Vec::new();
         if start == 0 {
-            metrics = self.evaluate(&models, &[])?;
+            let fake = self.generate_eval(&models.generator);
+            metrics = self.evaluate(&models, &fake, &[])?;
             observer.scalars(0, 0.0, &metrics);
         }
         let mut stopped = None;
@@ -278,39 +284,43 @@ impl Trainer {
                     .generator_optimizer
                     .step(generator_lr, models.generator, grads);
             let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
-            if (log_now || checkpoint_now) && diverged(&self.generate_eval(&models.generator)) {
+            let fake = (log_now || checkpoint_now).then(|| self.generate_eval(&models.generator));
+            if fake.as_ref().is_some_and(diverged) {
                 stopped = Some(format!(
                     "stopped at step {step}: the generated samples are not finite (or beyond 1e150)"
                 ));
                 break;
             }
             done = step + 1;
-            if log_now {
-                train_scalars = vec![
-                    ("critic_loss".to_string(), loss_value),
-                    ("w1_estimate".to_string(), w1_estimate),
-                    ("generator_loss".to_string(), g_value),
-                    ("grad_norm_critic".to_string(), critic_norm),
-                    ("grad_norm_generator".to_string(), generator_norm),
-                ];
-                metrics = self.evaluate(&models, &train_scalars)?;
-                observer.scalars(done, done as f64 * c.lr(), &metrics);
-            }
-            if checkpoint_now {
-                self.report_state(&models, done, observer)?;
-                if let Some(dir) = run_dir {
-                    checkpoint::save(dir, &models, &self.architecture(done))?;
+            if let Some(fake) = fake {
+                if log_now {
+                    train_scalars = vec![
+                        ("critic_loss".to_string(), loss_value),
+                        ("w1_estimate".to_string(), w1_estimate),
+                        ("generator_loss".to_string(), g_value),
+                        ("grad_norm_critic".to_string(), critic_norm),
+                        ("grad_norm_generator".to_string(), generator_norm),
+                    ];
+                    metrics = self.evaluate(&models, &fake, &train_scalars)?;
+                    observer.scalars(done, done as f64 * c.lr(), &metrics);
+                }
+                if checkpoint_now {
+                    self.report_state(&models, fake, done, observer)?;
+                    if let Some(dir) = run_dir {
+                        checkpoint::save(dir, &models, &self.architecture(done))?;
+                    }
                 }
             }
             observer.progress(done, c.steps);
         }
+        let samples = self.generate_eval(&models.generator);
         if metrics.is_empty() {
-            metrics = self.evaluate(&models, &train_scalars)?;
+            metrics = self.evaluate(&models, &samples, &train_scalars)?;
         }
         Ok(Outcome {
             steps: done,
             metrics,
-            samples: self.generate_eval(&models.generator),
+            samples,
             critic_parameters: values(&models.critic),
             stopped,
         })
@@ -318,18 +328,23 @@ impl Trainer {
 
     /// The metrics' generated samples: the same latent draw at every evaluation.
     fn generate_eval(&self, generator: &Network) -> Points {
-        let n = self.config.eval_samples;
-        let z = self.latent(n, &mut stream(self.seed, 0, EVAL_SLOT));
+        let shape = [self.config.eval_samples, self.config.latent_dim];
+        let z = self.input(self.eval_latent.clone(), shape);
         let x = host_vec(generator.valid().forward(z.without_autodiff()));
         Points::new(self.data.dim(), x).expect("generator output has the data dimension")
     }
 
-    /// Scalars of the current state: the training ones given, exact W1/W2, mode metrics,
+    /// Scalars of the current state, `fake` the generator's metric samples: the training
+    /// ones given, exact W1/W2, mode metrics,
     /// the share of clipped critic parameters, and in 1-D the generated mean and spread and
     /// the critic's slope `(D(s) - D(-s)) / 2s` between the modes.
-    fn evaluate(&self, models: &Models, train: &[(String, f64)]) -> Result<Vec<(String, f64)>> {
+    fn evaluate(
+        &self,
+        models: &Models,
+        fake: &Points,
+        train: &[(String, f64)],
+    ) -> Result<Vec<(String, f64)>> {
         let d = self.data.dim();
-        let fake = self.generate_eval(&models.generator);
         let (w1, w2) = exact_w1_w2(fake.as_slice(), &self.eval_real, d)?;
         let mut out = train.to_vec();
         out.push(("w1_exact".into(), w1));
@@ -362,17 +377,17 @@ impl Trainer {
         Ok(out)
     }
 
-    /// Histograms of both networks' parameters and the generated samples (with the critic on
-    /// a grid for 2-D data).
+    /// Histograms of both networks' parameters and the generated samples `points` (with the
+    /// critic on a grid for 2-D data).
     fn report_state(
         &self,
         models: &Models,
+        points: Points,
         step: usize,
         observer: &mut dyn Observer,
     ) -> Result<()> {
         observer.histogram(step, "critic/parameters", &values(&models.critic));
         observer.histogram(step, "generator/parameters", &values(&models.generator));
-        let points = self.generate_eval(&models.generator);
         let field = if points.d() == 2 {
             Some(self.critic_field(&models.critic, &points)?)
         } else {
@@ -392,18 +407,9 @@ impl Trainer {
 
     /// The critic on a 64 x 64 grid over the box of the real and generated samples.
     fn critic_field(&self, critic: &Network, fake: &Points) -> Result<(Grid, Vec<f64>)> {
-        let all = self.eval_real.iter().chain(fake.as_slice());
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for (k, v) in all.enumerate() {
-            lo[k % 2] = lo[k % 2].min(*v);
-            hi[k % 2] = hi[k % 2].max(*v);
-        }
-        let pad = |k: usize| 0.1 * (hi[k] - lo[k]).max(1e-3);
-        let grid = Grid::new(
-            vec![lo[0] - pad(0), lo[1] - pad(1)],
-            vec![hi[0] + pad(0), hi[1] + pad(1)],
-            vec![64, 64],
-        )?;
+        let all = self.eval_real.iter().chain(fake.as_slice()).copied();
+        let (lo, hi) = padded_box(&Points::new(2, all.collect())?, 0.1);
+        let grid = Grid::new(lo, hi, vec![64, 64])?;
         let nodes = grid.centres();
         let cpu = self.device.clone().without_autodiff();
         let values = host_vec(
