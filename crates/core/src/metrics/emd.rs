@@ -1,10 +1,9 @@
 //! Exact discrete optimal transport between two equal-size, equal-weight point clouds.
 //!
 //! With equal weights 1/n the optimal plan is a permutation (Birkhoff), so the problem is a
-//! linear sum assignment, solved exactly by the shortest augmenting path method (crate `lsap`).
+//! linear sum assignment, solved exactly by [`min_cost_matching`].
 
-use rayon::prelude::*;
-
+use super::matching::{PairCost, min_cost_matching};
 use crate::{CoreError, Points, Result};
 
 /// The optimal matching and its cost.
@@ -20,7 +19,7 @@ pub struct Assignment {
 ///
 /// # Errors
 /// [`CoreError::Shape`] when the sizes or dimensions differ or a cloud is empty;
-/// [`CoreError::Solver`] if the assignment solver fails.
+/// [`CoreError::NonFinite`] when a coordinate is NaN or infinite.
 pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
     if a.d() != b.d() {
         return Err(CoreError::Shape(format!(
@@ -36,15 +35,63 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
             b.n()
         )));
     }
-    let n = a.n();
-    let mut cost = vec![0.0; n * n];
-    cost.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
-        let x = a.point(i);
-        for (c, y) in row.iter_mut().zip(b.iter()) {
-            *c = x.iter().zip(y).map(|(u, v)| (u - v) * (u - v)).sum();
+    if a.n() == 0 {
+        return Err(CoreError::Shape("exact OT needs non-empty clouds".into()));
+    }
+    for (name, cloud) in [("a", a), ("b", b)] {
+        if let Some(k) = cloud.first_non_finite() {
+            return Err(CoreError::NonFinite(format!(
+                "exact OT: coordinate {k} of `{name}` is {}",
+                cloud.as_slice()[k]
+            )));
         }
-    });
-    assignment(n, &cost)
+    }
+    let costs = SquaredDistances { a, b };
+    Ok(priced(&costs, min_cost_matching(&costs)))
+}
+
+/// `|a_i - b_j|^2`, computed when asked (no n x n matrix).
+struct SquaredDistances<'a> {
+    a: &'a Points,
+    b: &'a Points,
+}
+
+impl PairCost for SquaredDistances<'_> {
+    fn n(&self) -> usize {
+        self.a.n()
+    }
+    fn cost(&self, i: usize, j: usize) -> f64 {
+        let (x, y) = (self.a.point(i), self.b.point(j));
+        x.iter().zip(y).map(|(u, v)| (u - v) * (u - v)).sum()
+    }
+}
+
+/// A row-major n x n matrix.
+struct Matrix<'a> {
+    n: usize,
+    cost: &'a [f64],
+}
+
+impl PairCost for Matrix<'_> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn cost(&self, i: usize, j: usize) -> f64 {
+        self.cost[i * self.n + j]
+    }
+}
+
+/// The matching with its mean cost.
+fn priced(costs: &impl PairCost, matching: Vec<usize>) -> Assignment {
+    let total: f64 = matching
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| costs.cost(i, j))
+        .sum();
+    Assignment {
+        cost: total / matching.len() as f64,
+        matching,
+    }
 }
 
 /// The minimum-cost perfect matching of an `n x n` cost matrix (row-major), its cost divided
@@ -52,7 +99,8 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
 /// around obstacles).
 ///
 /// # Errors
-/// [`CoreError::Shape`] when `cost` is not `n x n`; [`CoreError::Solver`] if the solver fails.
+/// [`CoreError::Shape`] when `cost` is not `n x n`; [`CoreError::NonFinite`] when a cost is
+/// NaN or infinite.
 pub fn assignment(n: usize, cost: &[f64]) -> Result<Assignment> {
     if cost.len() != n * n || n == 0 {
         return Err(CoreError::Shape(format!(
@@ -60,18 +108,16 @@ pub fn assignment(n: usize, cost: &[f64]) -> Result<Assignment> {
             cost.len()
         )));
     }
-    let (rows, cols) = lsap::solve(n, n, &cost.to_vec(), false)
-        .map_err(|e| CoreError::Solver(format!("assignment: {e}")))?;
-    let mut matching = vec![0; n];
-    let mut total = 0.0;
-    for (i, j) in rows.into_iter().zip(cols) {
-        matching[i] = j;
-        total += cost[i * n + j];
+    if let Some(k) = cost.iter().position(|c| !c.is_finite()) {
+        return Err(CoreError::NonFinite(format!(
+            "assignment: cost ({}, {}) is {}",
+            k / n,
+            k % n,
+            cost[k]
+        )));
     }
-    Ok(Assignment {
-        cost: total / n as f64,
-        matching,
-    })
+    let costs = Matrix { n, cost };
+    Ok(priced(&costs, min_cost_matching(&costs)))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod divergence;
 mod emd;
 mod kde;
+mod matching;
 mod mmd;
 mod moments;
 mod w2_1d;
@@ -11,6 +12,7 @@ mod w2_1d;
 pub use divergence::{kl_on_grid, l1_on_grid};
 pub use emd::{Assignment, assignment, exact_ot};
 pub use kde::{Bandwidth, kde_on_grid};
+pub use matching::{PairCost, min_cost_matching};
 pub use mmd::mmd_gaussian;
 pub use moments::{covariance, distances_to_mean, mean};
 pub use w2_1d::w2_squared_1d;

@@ -1,0 +1,509 @@
+//! Exact minimum-cost perfect matching of an n x n cost, fast on geometric costs.
+//!
+//! Multiscale shortest augmenting paths: a random half of the rows and columns is matched
+//! first (recursively); the c-transform of its row duals prices every column; each row and
+//! each column keeps its cheapest pairs under those prices; the sparse problem is solved by
+//! Dijkstra-based shortest augmenting paths (Hungarian duals); then every one of the n^2
+//! pairs is checked against the duals and the violated ones join the graph until none is
+//! left. The final duals certify optimality over all pairs, so the result is exact (up to a
+//! relative 1e-10 on reduced costs) whatever the candidates were.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+
+/// Problems up to this size are solved with every pair as a candidate.
+const DENSE_UP_TO: usize = 100;
+/// Each level is first solved on 1/SHRINK of its rows and columns.
+const SHRINK: usize = 2;
+/// Cheapest pairs kept per row and per column, and the least a stuck row is widened by.
+const CANDIDATES: usize = 32;
+/// Seed of the subsampling (the result does not depend on it, only the path to it).
+const SEED: u64 = 0x5eed;
+const NONE: usize = usize::MAX;
+
+/// A dense n x n cost read entry by entry: a stored matrix or a formula.
+pub trait PairCost: Sync {
+    /// Number of rows (= columns).
+    fn n(&self) -> usize;
+    /// Cost of matching row `i` to column `j`; finite.
+    fn cost(&self, i: usize, j: usize) -> f64;
+}
+
+/// The minimum-cost perfect matching: `matching[i]` is row i's column.
+pub fn min_cost_matching(costs: &impl PairCost) -> Vec<usize> {
+    let all: Vec<usize> = (0..costs.n()).collect();
+    solve_part(costs, &all, &all, SEED).col_of
+}
+
+/// A solved (sub)problem: the matching and the row duals.
+struct Solved {
+    col_of: Vec<usize>,
+    u: Vec<f64>,
+}
+
+/// The rows `rows` and columns `cols` (indices of the full problem) of a cost.
+struct Part<'a, C> {
+    costs: &'a C,
+    rows: &'a [usize],
+    cols: &'a [usize],
+}
+
+impl<C: PairCost> PairCost for Part<'_, C> {
+    fn n(&self) -> usize {
+        self.rows.len()
+    }
+    fn cost(&self, i: usize, j: usize) -> f64 {
+        self.costs.cost(self.rows[i], self.cols[j])
+    }
+}
+
+fn solve_part<C: PairCost>(costs: &C, rows: &[usize], cols: &[usize], seed: u64) -> Solved {
+    let part = Part { costs, rows, cols };
+    let n = rows.len();
+    if n <= DENSE_UP_TO {
+        return Matcher::new(&part, vec![(0..n).collect(); n], vec![0.0; n]).run();
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sample = |rng: &mut StdRng| {
+        let mut picked: Vec<usize> = (0..n).collect();
+        picked.shuffle(rng);
+        picked.truncate(n / SHRINK);
+        picked
+    };
+    let (sub_rows, sub_cols) = (sample(&mut rng), sample(&mut rng));
+    let full = |picked: &[usize], of: &[usize]| picked.iter().map(|&p| of[p]).collect::<Vec<_>>();
+    let coarse = solve_part(
+        costs,
+        &full(&sub_rows, rows),
+        &full(&sub_cols, cols),
+        seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1),
+    );
+    // Column prices for every column: the c-transform of the coarse row duals.
+    let v: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|j| {
+            sub_rows
+                .iter()
+                .zip(&coarse.u)
+                .map(|(&i, &ui)| part.cost(i, j) - ui)
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    let candidates = cheapest_pairs(&part, &v);
+    Matcher::new(&part, candidates, v).run()
+}
+
+/// Indices of the `k` smallest keys in `buf` (reordered in place).
+fn smallest(buf: &mut [(f64, usize)], k: usize) -> Vec<usize> {
+    if k < buf.len() {
+        buf.select_nth_unstable_by(k, |x, y| x.0.total_cmp(&y.0));
+    }
+    buf[..k.min(buf.len())].iter().map(|&(_, j)| j).collect()
+}
+
+/// Each row's CANDIDATES columns of least `c_ij - v_j`, plus each column's CANDIDATES rows of
+/// least `c_ij - u_i` where `u` is the c-transform of `v`.
+fn cheapest_pairs(costs: &impl PairCost, v: &[f64]) -> Vec<Vec<usize>> {
+    let n = costs.n();
+    let (mut rows, u): (Vec<Vec<usize>>, Vec<f64>) = (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |buf: &mut Vec<(f64, usize)>, i| {
+            buf.clear();
+            buf.extend((0..n).map(|j| (costs.cost(i, j) - v[j], j)));
+            let ui = buf.iter().fold(f64::INFINITY, |m, x| m.min(x.0));
+            (smallest(buf, CANDIDATES), ui)
+        })
+        .unzip();
+    let by_column: Vec<Vec<usize>> = (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |buf: &mut Vec<(f64, usize)>, j| {
+            buf.clear();
+            buf.extend((0..n).map(|i| (costs.cost(i, j) - u[i], i)));
+            smallest(buf, CANDIDATES)
+        })
+        .collect();
+    for (j, near) in by_column.into_iter().enumerate() {
+        for i in near {
+            rows[i].push(j);
+        }
+    }
+    rows
+}
+
+/// A heap entry: the tentative distance of a column, smallest first.
+#[derive(Clone, Copy, PartialEq)]
+struct Entry(f64, usize);
+
+impl Eq for Entry {}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
+    }
+}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Shortest augmenting paths on a sparse graph with duals `u` (rows) and `v` (columns):
+/// every edge has `c_ij - u_i - v_j >= 0`, matched edges are tight.
+struct Matcher<'a, C> {
+    costs: &'a C,
+    /// Row i's candidate columns with their costs.
+    edges: Vec<Vec<(usize, f64)>>,
+    u: Vec<f64>,
+    v: Vec<f64>,
+    col_of: Vec<usize>,
+    row_of: Vec<usize>,
+    free: Vec<usize>,
+    /// Reduced costs below `-tol` count as violated.
+    tol: f64,
+    search: Search,
+}
+
+/// Dijkstra's scratch space; an entry is valid when its stamp equals `round`.
+struct Search {
+    round: u32,
+    seen: Vec<u32>,
+    scanned: Vec<u32>,
+    dist: Vec<f64>,
+    pred: Vec<usize>,
+    /// Matched columns scanned in this search, in order.
+    order: Vec<usize>,
+    heap: BinaryHeap<Entry>,
+}
+
+impl<'a, C: PairCost> Matcher<'a, C> {
+    fn new(costs: &'a C, candidates: Vec<Vec<usize>>, v: Vec<f64>) -> Self {
+        let n = costs.n();
+        let edges: Vec<Vec<(usize, f64)>> = candidates
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, mut cols)| {
+                cols.sort_unstable();
+                cols.dedup();
+                cols.into_iter().map(|j| (j, costs.cost(i, j))).collect()
+            })
+            .collect();
+        let scale = edges
+            .iter()
+            .flatten()
+            .fold(0.0_f64, |m, &(_, c)| m.max(c.abs()));
+        let mut matcher = Self {
+            costs,
+            edges,
+            u: vec![0.0; n],
+            v,
+            col_of: vec![NONE; n],
+            row_of: vec![NONE; n],
+            free: Vec::new(),
+            tol: 1e-10 * scale,
+            search: Search {
+                round: 0,
+                seen: vec![0; n],
+                scanned: vec![0; n],
+                dist: vec![0.0; n],
+                pred: vec![NONE; n],
+                order: Vec::new(),
+                heap: BinaryHeap::new(),
+            },
+        };
+        matcher.greedy_start();
+        matcher
+    }
+
+    /// u_i = the row's least reduced cost; each row takes that column while it is free.
+    fn greedy_start(&mut self) {
+        for i in 0..self.u.len() {
+            let (j, reduced) = self.edges[i]
+                .iter()
+                .map(|&(j, c)| (j, c - self.v[j]))
+                .min_by(|x, y| x.1.total_cmp(&y.1))
+                .expect("every row has candidates");
+            self.u[i] = reduced;
+            if self.row_of[j] == NONE {
+                self.row_of[j] = i;
+                self.col_of[i] = j;
+            } else {
+                self.free.push(i);
+            }
+        }
+    }
+
+    fn run(mut self) -> Solved {
+        loop {
+            while let Some(r) = self.free.pop() {
+                if let Err(stuck) = self.augment(r) {
+                    // No free column is reachable: the rows of the search tree get more columns.
+                    self.free.push(r);
+                    for i in stuck {
+                        self.widen(i);
+                    }
+                }
+            }
+            if !self.add_violated_pairs() {
+                return Solved {
+                    col_of: self.col_of,
+                    u: self.u,
+                };
+            }
+        }
+    }
+
+    /// Row `i` gains as many columns again as it has (at least CANDIDATES), the cheapest by
+    /// reduced cost among those it lacks.
+    fn widen(&mut self, i: usize) {
+        let n = self.costs.n();
+        let extra = self.edges[i].len().max(CANDIDATES);
+        let mut have = vec![false; n];
+        for &(j, _) in &self.edges[i] {
+            have[j] = true;
+        }
+        let mut rest: Vec<(f64, usize)> = (0..n)
+            .filter(|&j| !have[j])
+            .map(|j| (self.costs.cost(i, j) - self.v[j], j))
+            .collect();
+        for j in smallest(&mut rest, extra) {
+            self.edges[i].push((j, self.costs.cost(i, j)));
+        }
+        self.lower_row_dual(i);
+    }
+
+    /// Lowers u_i until every edge of row i has a non-negative reduced cost; the row's
+    /// matched edge is then no longer tight, so the row is set free.
+    fn lower_row_dual(&mut self, i: usize) {
+        let lowest = self.edges[i]
+            .iter()
+            .map(|&(j, c)| c - self.v[j])
+            .fold(f64::INFINITY, f64::min);
+        if lowest < self.u[i] {
+            self.u[i] = lowest;
+            let j = self.col_of[i];
+            if j != NONE {
+                self.col_of[i] = NONE;
+                self.row_of[j] = NONE;
+                self.free.push(i);
+            }
+        }
+    }
+
+    /// Dijkstra on reduced costs from free row `r` to the nearest free column, the dual
+    /// update that keeps every edge feasible and makes the path tight, and the augmentation.
+    /// When no free column is reachable, returns the rows the search reached.
+    fn augment(&mut self, r: usize) -> Result<(), Vec<usize>> {
+        self.search.round += 1;
+        let round = self.search.round;
+        self.search.heap.clear();
+        self.search.order.clear();
+        self.scan_row(r, 0.0);
+        let (sink, reach) = loop {
+            let Some(Entry(d, j)) = self.search.heap.pop() else {
+                let mut rows = vec![r];
+                rows.extend(self.search.order.iter().map(|&j| self.row_of[j]));
+                return Err(rows);
+            };
+            if self.search.scanned[j] == round || d > self.search.dist[j] {
+                continue;
+            }
+            self.search.scanned[j] = round;
+            let i = self.row_of[j];
+            if i == NONE {
+                break (j, d);
+            }
+            self.search.order.push(j);
+            self.scan_row(i, d);
+        };
+        for &j in &self.search.order {
+            let lift = reach - self.search.dist[j];
+            self.v[j] -= lift;
+            self.u[self.row_of[j]] += lift;
+        }
+        self.u[r] += reach;
+        let mut j = sink;
+        loop {
+            let i = self.search.pred[j];
+            let next = self.col_of[i];
+            self.col_of[i] = j;
+            self.row_of[j] = i;
+            if i == r {
+                return Ok(());
+            }
+            j = next;
+        }
+    }
+
+    /// Relaxes the edges of row `i`, reached at distance `d`.
+    fn scan_row(&mut self, i: usize, d: f64) {
+        let s = &mut self.search;
+        let ui = self.u[i];
+        for &(j, c) in &self.edges[i] {
+            if s.scanned[j] == s.round {
+                continue;
+            }
+            let through = d + (c - ui - self.v[j]).max(0.0);
+            if s.seen[j] != s.round || through < s.dist[j] {
+                s.seen[j] = s.round;
+                s.dist[j] = through;
+                s.pred[j] = i;
+                s.heap.push(Entry(through, j));
+            }
+        }
+    }
+
+    /// Checks all n^2 pairs against the duals; violated pairs join their rows' edges (and
+    /// those rows are set free). Returns whether there were any.
+    fn add_violated_pairs(&mut self) -> bool {
+        let n = self.costs.n();
+        let (costs, u, v, tol) = (self.costs, &self.u, &self.v, self.tol);
+        let violated: Vec<(usize, Vec<(usize, f64)>)> = (0..n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let pairs: Vec<(usize, f64)> = (0..n)
+                    .filter_map(|j| {
+                        let c = costs.cost(i, j);
+                        (c - u[i] - v[j] < -tol).then_some((j, c))
+                    })
+                    .collect();
+                (!pairs.is_empty()).then_some((i, pairs))
+            })
+            .collect();
+        let any = !violated.is_empty();
+        for (i, pairs) in violated {
+            for pair in pairs {
+                if !self.edges[i].iter().any(|&(j, _)| j == pair.0) {
+                    self.edges[i].push(pair);
+                }
+            }
+            self.lower_row_dual(i);
+        }
+        any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+
+    use super::*;
+
+    struct Matrix {
+        n: usize,
+        cost: Vec<f64>,
+    }
+
+    impl PairCost for Matrix {
+        fn n(&self) -> usize {
+            self.n
+        }
+        fn cost(&self, i: usize, j: usize) -> f64 {
+            self.cost[i * self.n + j]
+        }
+    }
+
+    /// Half-normal sources; targets half-normal, a shifted narrow Gaussian, or four tight
+    /// clusters.
+    fn clouds(kind: usize, n: usize, rng: &mut StdRng) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+        let mut normal = || rng.sample::<f64, _>(StandardNormal);
+        let a: Vec<[f64; 2]> = (0..n).map(|_| [normal().abs(), normal().abs()]).collect();
+        let b = (0..n)
+            .map(|k| match kind {
+                0 => [normal().abs(), normal().abs()],
+                1 => [3.0 + 0.25 * normal(), 0.5 + 0.25 * normal()],
+                _ => {
+                    let c = (k % 4) as f64;
+                    [c + 0.05 * normal(), (1.7 * c).sin() + 0.05 * normal()]
+                }
+            })
+            .collect();
+        (a, b)
+    }
+
+    fn matrix(a: &[[f64; 2]], b: &[[f64; 2]], power: i32) -> Matrix {
+        let cost = a
+            .iter()
+            .flat_map(|x| {
+                b.iter().map(move |y| {
+                    let d2 = (x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2);
+                    if power == 2 { d2 } else { d2.sqrt() }
+                })
+            })
+            .collect();
+        Matrix { n: a.len(), cost }
+    }
+
+    fn total(m: &Matrix, matching: &[usize]) -> f64 {
+        matching
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| m.cost(i, j))
+            .sum()
+    }
+
+    fn assert_optimal(m: &Matrix, what: &str) {
+        let matching = min_cost_matching(m);
+        let mut seen = matching.clone();
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (0..m.n).collect::<Vec<_>>(),
+            "{what}: not a permutation"
+        );
+        let (rows, cols) = lsap::solve(m.n, m.n, &m.cost, false).unwrap();
+        let reference: f64 = rows.iter().zip(&cols).map(|(&i, &j)| m.cost(i, j)).sum();
+        let ours = total(m, &matching);
+        assert!(
+            (ours - reference).abs() <= 1e-11 * reference.abs().max(1.0),
+            "{what}: {ours} vs lsap {reference}"
+        );
+    }
+
+    /// Against an independent solver (lsap, SciPy's algorithm) on squared and plain Euclidean
+    /// costs, on both sides of the dense threshold, for three shapes of target.
+    #[test]
+    fn agrees_with_lsap() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for n in [57, DENSE_UP_TO + 1, 1100] {
+            for kind in 0..3 {
+                let (a, b) = clouds(kind, n, &mut rng);
+                for power in [1, 2] {
+                    assert_optimal(
+                        &matrix(&a, &b, power),
+                        &format!("n {n} kind {kind} p {power}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Many equal costs: integer grid points and repeated points.
+    #[test]
+    fn ties() {
+        let grid: Vec<[f64; 2]> = (0..900)
+            .map(|k| [(k % 30) as f64, (k / 30) as f64])
+            .collect();
+        let mut shuffled = grid.clone();
+        shuffled.shuffle(&mut StdRng::seed_from_u64(2));
+        assert_optimal(&matrix(&grid, &shuffled, 2), "grid to itself");
+        assert_eq!(
+            total(
+                &matrix(&grid, &shuffled, 2),
+                &min_cost_matching(&matrix(&grid, &shuffled, 2))
+            ),
+            0.0
+        );
+        let same = vec![[0.5, 0.5]; 500];
+        assert_optimal(&matrix(&same, &grid[..500], 2), "one point repeated");
+        let lattice: Vec<[f64; 2]> = (0..700).map(|k| [(k % 7) as f64, 0.0]).collect();
+        assert_optimal(&matrix(&grid[..700], &lattice, 1), "seven distinct targets");
+    }
+}
