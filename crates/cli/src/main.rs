@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use meanfield_cli::{Cli, error_line, is_broken_pipe, run};
 
+/// mimalloc keeps freed blocks for reuse: with the system allocator every large tensor buffer
+/// was a fresh mmap, zero-filled page by page.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,

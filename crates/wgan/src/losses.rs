@@ -40,7 +40,9 @@ pub fn critic_loss(
 ) -> CriticLoss {
     let CriticBatch { real, fake, alpha } = batch;
     let b = real.dims()[0];
-    // One pass over real and fake together: larger, faster matrix products.
+    // One pass over real and fake together: larger, faster matrix products. The interpolates
+    // get a pass of their own: in the joint pass autodiff would also run the forward chain's
+    // backward over their rows, whose gradient there is zero (their masks are constants).
     let both = critic.forward(Tensor::cat(vec![real.clone(), fake.clone()], 0));
     let d_real = both.clone().slice(0..b);
     let d_fake = both.slice(b..2 * b);
@@ -49,7 +51,7 @@ pub fn critic_loss(
         GanLoss::WganClip => w1_estimate.clone().neg(),
         GanLoss::WganGp => {
             let xhat = real * alpha.clone() + fake * alpha.neg().add_scalar(1.0);
-            let (_, grad) = critic.forward_with_input_gradient(xhat);
+            let (_, grad) = critic.forward_with_input_gradient(xhat, b);
             let norm = grad.square().sum_dim(1).sqrt();
             let penalty = norm.sub_scalar(1.0).square().mean().mul_scalar(gp_lambda);
             w1_estimate.clone().neg() + penalty

@@ -126,14 +126,12 @@ impl Network {
         p.val().cast(self.form.dtype)
     }
 
-    /// `x W + b` of layer `k` in the arithmetic's dtype.
-    fn layer(&self, k: usize, x: Tensor<2>) -> Tensor<2> {
-        let layer = &self.layers[k];
-        let y = x.matmul(self.val(&layer.weight));
-        match &layer.bias {
-            Some(b) => y + self.val(b).unsqueeze_dim::<2>(0),
-            None => y,
-        }
+    /// Every layer's weight and bias in the arithmetic's dtype, cast once for a whole pass.
+    fn cast_layers(&self) -> Vec<(Tensor<2>, Option<Tensor<1>>)> {
+        self.layers
+            .iter()
+            .map(|l| (self.val(&l.weight), l.bias.as_ref().map(|b| self.val(b))))
+            .collect()
     }
 
     /// `[B, d_in] -> [B, d_out]`.
@@ -142,57 +140,47 @@ impl Network {
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
             return x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
         }
-        let out = self.pre_output(x).0.mul_scalar(self.form.out_scale);
+        let out = pre_output(self.form.activation, &self.cast_layers(), x)
+            .0
+            .mul_scalar(self.form.out_scale);
         match self.form.output {
             Some(kind) => apply(kind, out),
             None => out,
         }
     }
 
-    /// The last layer's output (before scale and output nonlinearity) and every hidden
-    /// pre-activation.
-    fn pre_output(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
-        let mut pre = Vec::with_capacity(self.layers.len());
-        let mut h = x;
-        for k in 0..self.layers.len() {
-            let z = self.layer(k, h);
-            if k + 1 == self.layers.len() {
-                return (z, pre);
-            }
-            h = apply(self.form.activation, z.clone());
-            pre.push(z);
-        }
-        (h, pre)
-    }
-
-    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`, the
-    /// gradient written out layer by layer as a tensor expression, so that autodiff can
+    /// For a scalar network (a critic), `D(x)` `[B, 1]` for all rows and `grad_x D(x)`
+    /// `[tail, d_in]` for the last `tail` rows, in one pass with the parameters cast once. The
+    /// gradient is written out layer by layer as a tensor expression, so that autodiff can
     /// differentiate it again with respect to the parameters (the gradient penalty; burn has
     /// no double backward).
-    pub fn forward_with_input_gradient(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    pub fn forward_with_input_gradient(&self, x: Tensor<2>, tail: usize) -> (Tensor<2>, Tensor<2>) {
         let x = x.cast(self.form.dtype);
-        let [b, d] = x.dims();
+        let [rows, d] = x.dims();
+        let from = rows - tail;
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
             let y = x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
-            let g = self.val(sigma).unsqueeze_dim::<2>(0).expand([b, d]);
+            let g = self.val(sigma).unsqueeze_dim::<2>(0).expand([tail, d]);
             return (y, g);
         }
-        let (z, pre) = self.pre_output(x);
+        let layers = self.cast_layers();
+        let (z, pre) = pre_output(self.form.activation, &layers, x);
         let scaled = z.mul_scalar(self.form.out_scale);
+        let scaled_tail = scaled.clone().slice(from..rows);
         let (y, mut g) = match self.form.output {
             Some(kind) => (
-                apply(kind, scaled.clone()),
-                slope(kind, scaled).mul_scalar(self.form.out_scale),
+                apply(kind, scaled),
+                slope(kind, scaled_tail).mul_scalar(self.form.out_scale),
             ),
             None => (
-                scaled.clone(),
-                scaled.ones_like().mul_scalar(self.form.out_scale),
+                scaled,
+                scaled_tail.ones_like().mul_scalar(self.form.out_scale),
             ),
         };
-        for (k, layer) in self.layers.iter().enumerate().rev() {
-            g = g.matmul(self.val(&layer.weight).transpose());
+        for (k, (weight, _)) in layers.into_iter().enumerate().rev() {
+            g = g.matmul(weight.transpose());
             if k > 0 {
-                g = g * slope(self.form.activation, pre[k - 1].clone());
+                g = g * slope(self.form.activation, pre[k - 1].clone().slice(from..rows));
             }
         }
         (y, g)
@@ -202,6 +190,35 @@ impl Network {
     pub fn parameter_count(&self) -> usize {
         self.num_params()
     }
+}
+
+/// `x W + b` with the parameters in the arithmetic's dtype.
+fn affine(x: Tensor<2>, (weight, bias): &(Tensor<2>, Option<Tensor<1>>)) -> Tensor<2> {
+    let y = x.matmul(weight.clone());
+    match bias {
+        Some(b) => y + b.clone().unsqueeze_dim::<2>(0),
+        None => y,
+    }
+}
+
+/// The last layer's output (before scale and output nonlinearity) and every hidden
+/// pre-activation.
+fn pre_output(
+    activation: Activation,
+    layers: &[(Tensor<2>, Option<Tensor<1>>)],
+    x: Tensor<2>,
+) -> (Tensor<2>, Vec<Tensor<2>>) {
+    let mut pre = Vec::with_capacity(layers.len());
+    let mut h = x;
+    for (k, layer) in layers.iter().enumerate() {
+        let z = affine(h, layer);
+        if k + 1 == layers.len() {
+            return (z, pre);
+        }
+        h = apply(activation, z.clone());
+        pre.push(z);
+    }
+    (h, pre)
 }
 
 #[cfg(test)]
@@ -222,7 +239,8 @@ mod tests {
         }
     }
 
-    /// The hand-written input gradient equals burn's first-order autodiff of `sum_b D(x_b)`.
+    /// The hand-written input gradient of the tail rows equals burn's first-order autodiff of
+    /// `sum_b D(x_b)` there.
     #[test]
     fn input_gradient_matches_autodiff() {
         let device = cpu_device().autodiff();
@@ -249,14 +267,16 @@ mod tests {
                 );
                 let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [5, 3]), &device)
                     .require_grad();
-                let (y, g) = net.forward_with_input_gradient(xt.clone());
+                let (y, g) = net.forward_with_input_gradient(xt.clone(), 3);
                 let direct = host_vec(net.forward(xt.clone()));
                 for (a, b) in host_vec(y.clone()).iter().zip(&direct) {
                     assert!((a - b).abs() < 1e-12);
                 }
                 let grads = y.sum().backward();
                 let auto = host_vec(xt.grad(&grads).unwrap());
-                for (a, b) in host_vec(g).iter().zip(&auto) {
+                // The gradient of the last 3 of the 5 rows.
+                assert_eq!(g.dims(), [3, 3]);
+                for (a, b) in host_vec(g).iter().zip(&auto[6..]) {
                     assert!((a - b).abs() < 1e-10, "{kind:?} {form:?}: {a} vs {b}");
                 }
             }
@@ -280,7 +300,7 @@ mod tests {
             TensorData::new(vec![0.3, -0.2, 0.9, 0.4, -0.7, 0.1], [3, 2]),
             &device,
         );
-        let penalty = |n: &Network| n.forward_with_input_gradient(x.clone()).1.square().sum();
+        let penalty = |n: &Network| n.forward_with_input_gradient(x.clone(), 3).1.square().sum();
         let grads = penalty(&net).backward();
         let analytic = host_vec(net.layers[0].weight.val().grad(&grads).unwrap());
         let w0 = host_vec(net.layers[0].weight.val());
