@@ -80,6 +80,25 @@ fn wgan_runs_resume_exactly_and_sample() {
         assert_eq!(r[key], s[key], "{key}");
     }
     let rows = |d: &std::path::Path| fs::read_to_string(d.join("metrics.csv")).unwrap();
+    let straight_rows = rows(&straight);
+    let header = straight_rows.lines().next().unwrap();
+    for column in [
+        "critic_loss",
+        "w1_estimate",
+        "generator_loss",
+        "w1_exact",
+        "w2_exact",
+        "modes_covered",
+        "high_quality_share",
+        "grad_norm_critic",
+        "grad_norm_generator",
+        "clip_fraction",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == column),
+            "metrics.csv lacks {column}: {header}"
+        );
+    }
     assert_eq!(
         rows(&half),
         rows(&straight),
