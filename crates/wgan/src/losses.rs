@@ -51,7 +51,7 @@ pub fn critic_loss(
         GanLoss::WganClip => w1_estimate.clone().neg(),
         GanLoss::WganGp => {
             let xhat = real * alpha.clone() + fake * alpha.neg().add_scalar(1.0);
-            let (_, grad) = critic.forward_with_input_gradient(xhat, b);
+            let (_, grad) = critic.forward_with_input_gradient(xhat);
             let norm = grad.square().sum_dim(1).sqrt();
             let penalty = norm.sub_scalar(1.0).square().mean().mul_scalar(gp_lambda);
             w1_estimate.clone().neg() + penalty

@@ -219,6 +219,9 @@ impl Trainer {
         }
         let mut stopped = None;
         let mut done = start;
+        // The metric samples of the last logged step: the final samples when the run ends
+        // normally (its last step is always logged).
+        let mut latest = None;
         for step in start..c.steps {
             let log_now = (step + 1) % c.log_every == 0 || step + 1 == c.steps;
             let mut w1_estimate = 0.0;
@@ -305,15 +308,19 @@ impl Trainer {
                     observer.scalars(done, done as f64 * c.lr(), &metrics);
                 }
                 if checkpoint_now {
-                    self.report_state(&models, fake, done, observer)?;
+                    self.report_state(&models, &fake, done, observer)?;
                     if let Some(dir) = run_dir {
                         checkpoint::save(dir, &models, &self.architecture(done))?;
                     }
                 }
+                latest = Some(fake);
             }
             observer.progress(done, c.steps);
         }
-        let samples = self.generate_eval(&models.generator);
+        let samples = match latest {
+            Some(fake) if stopped.is_none() => fake,
+            _ => self.generate_eval(&models.generator),
+        };
         if metrics.is_empty() {
             metrics = self.evaluate(&models, &samples, &train_scalars)?;
         }
@@ -382,14 +389,14 @@ impl Trainer {
     fn report_state(
         &self,
         models: &Models,
-        points: Points,
+        points: &Points,
         step: usize,
         observer: &mut dyn Observer,
     ) -> Result<()> {
         observer.histogram(step, "critic/parameters", &values(&models.critic));
         observer.histogram(step, "generator/parameters", &values(&models.generator));
         let field = if points.d() == 2 {
-            Some(self.critic_field(&models.critic, &points)?)
+            Some(self.critic_field(&models.critic, points)?)
         } else {
             None
         };
@@ -397,7 +404,7 @@ impl Trainer {
             step,
             step as f64 * self.config.lr(),
             &GeneratedSamples {
-                points,
+                points: points.clone(),
                 field,
                 image_shape: self.data.image_shape(),
             },
