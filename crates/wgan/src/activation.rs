@@ -35,6 +35,15 @@ pub fn slope<const D: usize>(kind: Activation, x: Tensor<D>) -> Tensor<D> {
     }
 }
 
+/// `g * s'(x)` elementwise: the chain rule through the nonlinearity. For the ReLU a masked
+/// copy of `g` (the mask is a constant), without building `s'(x)` as a float tensor.
+pub fn times_slope<const D: usize>(kind: Activation, g: Tensor<D>, x: Tensor<D>) -> Tensor<D> {
+    match kind {
+        Activation::Relu => g.mask_fill(x.lower_equal_elem(0.0), 0.0),
+        _ => g * slope(kind, x),
+    }
+}
+
 /// `1` where `x > 0`, else `0`, in the dtype of `x`.
 fn positive<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let dtype = x.dtype();

@@ -1,12 +1,12 @@
-//! Checkpoints: both networks and both optimiser states (burn's burnpack records, which keep
-//! the parameter ids the optimiser state is keyed by), the step and the architecture, written
+//! Checkpoints: both networks and both optimiser states (burnpack records, loaded in the
+//! dtype they were written in), the step and the architecture, written
 //! into a temporary folder and renamed over the previous checkpoint, so a crash mid-write
 //! leaves the last good one.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
+use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::Device;
 use meanfield_core::wgan_config::{NetworkShape, Precision};
 use meanfield_core::{CoreError, Result};
@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::network::Network;
+use crate::optimizer::Optimizer;
 
 /// Folder of the checkpoint inside a run folder.
 pub const CHECKPOINT_DIR: &str = "checkpoint";
@@ -82,9 +83,9 @@ pub struct Models {
     /// The critic.
     pub critic: Network,
     /// The generator's optimiser.
-    pub generator_optimizer: ModuleOptimizer,
+    pub generator_optimizer: Optimizer,
     /// The critic's optimiser.
-    pub critic_optimizer: ModuleOptimizer,
+    pub critic_optimizer: Optimizer,
 }
 
 fn file_err(path: &Path, what: &str, e: impl std::fmt::Display) -> CoreError {
@@ -112,7 +113,7 @@ pub fn save(run_dir: &Path, models: &Models, architecture: &Architecture) -> Res
         (GENERATOR_OPT, &models.generator_optimizer),
         (CRITIC_OPT, &models.critic_optimizer),
     ] {
-        opt.save(write(name))
+        opt.save(&write(name))
             .map_err(|e| file_err(&write(name), "cannot write", e))?;
     }
     let target = run_dir.join(CHECKPOINT_DIR);
@@ -124,6 +125,17 @@ pub fn save(run_dir: &Path, models: &Models, architecture: &Architecture) -> Res
     std::fs::rename(&tmp, &target).map_err(|e| file_err(&target, "cannot write", e))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// `module` with the burnpack record in `path`, each tensor cast to the dtype of `module`'s.
+///
+/// # Errors
+/// A missing or corrupt file, or one of other names or shapes.
+pub(crate) fn load_in_dtype<M: Module>(
+    module: M,
+    path: &Path,
+) -> std::result::Result<M, RecordError> {
+    module.try_load_record(ModuleRecord::load(path)?.cast_to_module_dtype())
 }
 
 /// The checkpoint folder of a run folder, or the folder itself when it is a checkpoint.
@@ -153,9 +165,8 @@ pub fn architecture(dir: &Path) -> Result<Architecture> {
 pub fn load_generator(dir: &Path, device: &Device) -> Result<(Architecture, Network)> {
     let arch = architecture(dir)?;
     let path = locate(dir).join(GENERATOR);
-    let generator = arch
-        .generator(device, &mut StdRng::seed_from_u64(0))
-        .try_load_file(&path)
+    let generator = arch.generator(device, &mut StdRng::seed_from_u64(0));
+    let generator = load_in_dtype(generator, &path)
         .map_err(|e| file_err(&path, "cannot load the generator", e))?;
     Ok((arch, generator))
 }
@@ -186,10 +197,9 @@ pub fn load(dir: &Path, fresh: Models, expected: &Architecture) -> Result<(Model
     }
     let load_net = |net: Network, name: &str| {
         let path = at.join(name);
-        net.try_load_file(&path)
-            .map_err(|e| file_err(&path, "cannot load", e))
+        load_in_dtype(net, &path).map_err(|e| file_err(&path, "cannot load", e))
     };
-    let load_opt = |opt: ModuleOptimizer, name: &str| {
+    let load_opt = |opt: Optimizer, name: &str| {
         let path = at.join(name);
         opt.load(&path)
             .map_err(|e| file_err(&path, "cannot load", e))

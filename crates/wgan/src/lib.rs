@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod losses;
 pub mod network;
+pub mod optimizer;
 pub mod parameters;
 pub mod sample_metrics;
 pub mod sampling;

@@ -11,7 +11,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::StandardNormal;
 
-use crate::activation::{apply, slope};
+use crate::activation::{apply, slope, times_slope};
 
 /// burn's dtype of a precision.
 pub fn float_dtype(precision: Precision) -> FloatDType {
@@ -30,8 +30,7 @@ pub struct Form {
     pub output: Option<Activation>,
     /// `1/N` for the mean-field form, 1 otherwise.
     pub out_scale: f64,
-    /// The arithmetic's dtype: inputs and parameters are cast to it in the forward pass (the
-    /// parameters themselves, and so the optimiser state, stay in the device's dtype).
+    /// The dtype of the parameters and the arithmetic: inputs are cast to it.
     pub dtype: FloatDType,
 }
 
@@ -50,8 +49,7 @@ impl Network {
     /// (not burn's device-wide generator, which concurrent runs in one process share). MLP
     /// layers as PyTorch's default, `U(+-1/sqrt(fan_in))`; the mean-field neurons are i.i.d. normal
     /// (std `init_std`), independent of N, so that the network is an empirical measure of its
-    /// neurons. `precision` is the dtype of the forward pass (mixed precision: the master
-    /// parameters keep the device's dtype).
+    /// neurons. `precision` is the dtype of the parameters and of the forward pass.
     pub fn new(
         shape: &NetworkShape,
         d_in: usize,
@@ -71,13 +69,13 @@ impl Network {
         };
         if shape.kind == NetworkKind::Gaussian {
             let mu = shape.mean_init.clone().unwrap_or_else(|| vec![0.0; d_out]);
-            let sigma = Tensor::<1>::ones([d_out], device).mul_scalar(shape.scale_init);
+            let sigma = Tensor::<1>::ones([d_out], device)
+                .mul_scalar(shape.scale_init)
+                .cast(form.dtype);
+            let mu = Tensor::<1>::from_floats(mu.as_slice(), device).cast(form.dtype);
             return Self {
                 layers: Vec::new(),
-                shift: Some(Param::from_tensor(Tensor::from_floats(
-                    mu.as_slice(),
-                    device,
-                ))),
+                shift: Some(Param::from_tensor(mu)),
                 scale: Some(Param::from_tensor(sigma).set_require_grad(shape.train_scale)),
                 form,
             };
@@ -106,10 +104,10 @@ impl Network {
                     }
                 };
                 let weight = tensor_from(draw(fan_in * fan_out), [fan_in, fan_out], device);
+                let bias = bias.then(|| tensor_from(draw(fan_out), [fan_out], device));
                 Linear {
-                    weight: Param::from_tensor(weight),
-                    bias: bias
-                        .then(|| Param::from_tensor(tensor_from(draw(fan_out), [fan_out], device))),
+                    weight: Param::from_tensor(weight.cast(form.dtype)),
+                    bias: bias.map(|b| Param::from_tensor(b.cast(form.dtype))),
                 }
             })
             .collect();
@@ -121,16 +119,11 @@ impl Network {
         }
     }
 
-    /// A parameter in the arithmetic's dtype.
-    fn val<const D: usize>(&self, p: &Param<Tensor<D>>) -> Tensor<D> {
-        p.val().cast(self.form.dtype)
-    }
-
-    /// Every layer's weight and bias in the arithmetic's dtype, cast once for a whole pass.
-    fn cast_layers(&self) -> Vec<(Tensor<2>, Option<Tensor<1>>)> {
+    /// Every layer's weight and bias.
+    fn layer_values(&self) -> Vec<(Tensor<2>, Option<Tensor<1>>)> {
         self.layers
             .iter()
-            .map(|l| (self.val(&l.weight), l.bias.as_ref().map(|b| self.val(b))))
+            .map(|l| (l.weight.val(), l.bias.as_ref().map(Param::val)))
             .collect()
     }
 
@@ -138,9 +131,9 @@ impl Network {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let x = x.cast(self.form.dtype);
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
-            return x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
+            return x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
         }
-        let out = pre_output(self.form.activation, &self.cast_layers(), x)
+        let out = pre_output(self.form.activation, &self.layer_values(), x)
             .0
             .mul_scalar(self.form.out_scale);
         match self.form.output {
@@ -149,19 +142,18 @@ impl Network {
         }
     }
 
-    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`, with
-    /// the parameters cast once for both. The gradient is written out layer by layer as a
+    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`. The gradient is written out layer by layer as a
     /// tensor expression, so that autodiff can differentiate it again with respect to the
     /// parameters (the gradient penalty; burn has no double backward).
     pub fn forward_with_input_gradient(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let x = x.cast(self.form.dtype);
         let [b, d] = x.dims();
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
-            let y = x * self.val(sigma).unsqueeze_dim::<2>(0) + self.val(mu).unsqueeze_dim::<2>(0);
-            let g = self.val(sigma).unsqueeze_dim::<2>(0).expand([b, d]);
+            let y = x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
+            let g = sigma.val().unsqueeze_dim::<2>(0).expand([b, d]);
             return (y, g);
         }
-        let layers = self.cast_layers();
+        let layers = self.layer_values();
         let (z, pre) = pre_output(self.form.activation, &layers, x);
         let scaled = z.mul_scalar(self.form.out_scale);
         let (y, mut g) = match self.form.output {
@@ -177,7 +169,7 @@ impl Network {
         for (k, (weight, _)) in layers.into_iter().enumerate().rev() {
             g = g.matmul(weight.transpose());
             if k > 0 {
-                g = g * slope(self.form.activation, pre[k - 1].clone());
+                g = times_slope(self.form.activation, g, pre[k - 1].clone());
             }
         }
         (y, g)
@@ -189,7 +181,7 @@ impl Network {
     }
 }
 
-/// `x W + b` with the parameters in the arithmetic's dtype.
+/// `x W + b`.
 fn affine(x: Tensor<2>, (weight, bias): &(Tensor<2>, Option<Tensor<1>>)) -> Tensor<2> {
     let y = x.matmul(weight.clone());
     match bias {

@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
 use burn::tensor::{Device, Tensor};
 use meanfield_core::wgan_config::{
     GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig,
@@ -24,7 +23,8 @@ use crate::checkpoint::{self, Architecture, Models};
 use crate::data::RealData;
 use crate::losses::{CriticBatch, critic_loss, generator_loss};
 use crate::network::{Network, float_dtype};
-use crate::parameters::{clip, fraction_at_bound, gradient_norm, values};
+use crate::optimizer::Optimizer;
+use crate::parameters::{fraction_at_bound, gradient_norm, values};
 use crate::sample_metrics::{exact_w1_w2, mode_coverage};
 
 /// Slot of the random stream of a step that the metrics' latent noise uses.
@@ -76,21 +76,6 @@ fn diverged(points: &Points) -> bool {
 
 pub(crate) fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
     (0..n).map(|_| rng.sample(StandardNormal)).collect()
-}
-
-fn optimizer(kind: GanOptimizer, betas: [f64; 2]) -> ModuleOptimizer {
-    match kind {
-        GanOptimizer::Rmsprop => RmsPropConfig::new()
-            .with_alpha(0.99)
-            .with_momentum(0.0)
-            .with_epsilon(1e-8)
-            .init(),
-        GanOptimizer::Adam => AdamConfig::new()
-            .with_beta_1(betas[0] as f32)
-            .with_beta_2(betas[1] as f32)
-            .init(),
-        GanOptimizer::Sgd => SgdConfig::new().init(),
-    }
 }
 
 impl Trainer {
@@ -149,13 +134,15 @@ impl Trainer {
     pub fn fresh(&self) -> Models {
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1417);
         let arch = self.architecture(0);
-        let kind = self.config.optimizer();
-        let betas = self.config.betas();
+        let generator = arch.generator(&self.device, &mut rng);
+        let critic = arch.critic(&self.device, &mut rng);
+        let optimizer =
+            |net: &Network| Optimizer::new(self.config.optimizer(), self.config.betas(), net);
         Models {
-            generator: arch.generator(&self.device, &mut rng),
-            critic: arch.critic(&self.device, &mut rng),
-            generator_optimizer: optimizer(kind, betas),
-            critic_optimizer: optimizer(kind, betas),
+            generator_optimizer: optimizer(&generator),
+            critic_optimizer: optimizer(&critic),
+            generator,
+            critic,
         }
     }
 
@@ -252,13 +239,10 @@ impl Trainer {
                 if log_now && j + 1 == n_critic {
                     critic_norm = gradient_norm(&models.critic, &grads);
                 }
-                let grads = GradientsParams::from_grads(grads, &models.critic);
+                let clip = (c.loss == GanLoss::WganClip).then_some(c.clip);
                 models.critic = models
                     .critic_optimizer
-                    .step(critic_lr, models.critic, grads);
-                if c.loss == GanLoss::WganClip {
-                    models.critic = clip(models.critic, c.clip);
-                }
+                    .step(critic_lr, models.critic, grads, clip);
             }
             if stopped.is_some() {
                 break;
@@ -281,11 +265,10 @@ impl Trainer {
             } else {
                 0.0
             };
-            let grads = GradientsParams::from_grads(grads, &models.generator);
             models.generator =
                 models
                     .generator_optimizer
-                    .step(generator_lr, models.generator, grads);
+                    .step(generator_lr, models.generator, grads, None);
             let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
             let fake = (log_now || checkpoint_now).then(|| self.generate_eval(&models.generator));
             if fake.as_ref().is_some_and(diverged) {
