@@ -8,7 +8,11 @@ torch.autograd.grad with create_graph for the penalty, as in the reference scrip
 start-up but includes the logged metrics and the checkpoint), for the gradient penalty and for
 weight clipping (RMSProp 5e-5, c = 0.01).
 
-Usage: python scripts/bench_wgan.py path/to/meanfield [steps]
+The two are measured in alternation, ROUNDS times each, so that a change in the machine's speed
+(a shared machine drifts by 20% within minutes) falls on both; every round's ratio is printed,
+then the median.
+
+Usage: python scripts/bench_wgan.py path/to/meanfield [steps] [rounds]
 """
 import json
 import math
@@ -22,6 +26,7 @@ import torch
 from torch import nn
 
 STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 BATCH, N_CRITIC, WIDTH = 256, 5, 512
 
 
@@ -88,13 +93,18 @@ def meanfield_steps_per_second(binary, loss):
 
 def main():
     binary = sys.argv[1]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {STEPS} generator steps")
-    print("| loss | PyTorch f32 steps/s | meanfield steps/s | ratio |")
-    print("|---|---|---|---|")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {STEPS} generator steps, "
+          f"{ROUNDS} alternating rounds")
+    print("| loss | round | PyTorch f32 steps/s | meanfield steps/s | ratio |")
+    print("|---|---|---|---|---|")
     for loss in ["wgan_gp", "wgan_clip"]:
-        t = torch_steps_per_second(loss)
-        m = meanfield_steps_per_second(binary, loss)
-        print(f"| {loss} | {t:.2f} | {m:.2f} | {m / t:.2f}x |", flush=True)
+        ratios = []
+        for r in range(ROUNDS):
+            t = torch_steps_per_second(loss)
+            m = meanfield_steps_per_second(binary, loss)
+            ratios.append(m / t)
+            print(f"| {loss} | {r + 1} | {t:.2f} | {m:.2f} | {m / t:.2f}x |", flush=True)
+        print(f"| {loss} | median | | | {float(np.median(ratios)):.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,16 +4,18 @@
 //! burn has these optimisers, but in 0.22 its `ModuleOptimizer` reloads a saved state in the
 //! device's default dtype (f64 on meanfield's CPU device): an f32 network resumed from a
 //! checkpoint would meet f64 state, so exact resume needed f64 master weights, which cost
-//! PyTorch's speed. This state is saved and reloaded in the dtype it was computed in.
-
-use std::path::Path;
+//! PyTorch's speed. This state is saved and reloaded in the dtype it was computed in. On the
+//! CPU each parameter is updated in one pass over its host buffers (burn's tensor expressions
+//! make a pass per operation: 2.2 ms against 0.4 ms per RMSProp step of a 3 x 512 critic).
 
 use std::ops::{Add, Div, Mul, Sub};
+use std::path::Path;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{DType, Element, Gradients, Int, Tensor, TensorData};
 use meanfield_core::cpu_device;
 use meanfield_core::wgan_config::GanOptimizer;
+use rayon::prelude::*;
 
 use crate::checkpoint::load_in_dtype;
 
@@ -49,9 +51,13 @@ struct Adam {
 trait Operand:
     Clone + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
 {
+    /// `self * s`.
     fn scale(self, s: f64) -> Self;
+    /// `self + s`.
     fn shift(self, s: f64) -> Self;
+    /// `sqrt(self)`.
     fn root(self) -> Self;
+    /// `self` projected onto `[-c, c]` (unchanged for an infinite `c`).
     fn clamp_to(self, c: f64) -> Self;
 }
 
@@ -159,6 +165,9 @@ impl Adam {
 
 const MOMENTS: &str = "every rule's moments are allocated with it";
 
+/// Elements per task of the host pass, which runs on all cores.
+const HOST_CHUNK: usize = 1 << 15;
+
 impl Rule {
     /// The updated flat parameter `p` with gradient `g`, by tensor operations (any device).
     fn apply_tensors(
@@ -201,30 +210,38 @@ impl Rule {
     }
 
     /// The same update in place on host buffers, element by element in one pass (one read and
-    /// write of each value, where the tensor expression makes a pass per operation).
-    fn apply_host<E: Operand + Copy>(
+    /// write of each value, where the tensor expression makes a pass per operation), in
+    /// chunks on all cores.
+    fn apply_host<E: Operand + Copy + Send + Sync>(
         self,
         s: &StepScalars,
         p: &mut [E],
         g: &[E],
         moments: Moments<&mut [E]>,
     ) {
+        let p = p.par_chunks_mut(HOST_CHUNK).zip(g.par_chunks(HOST_CHUNK));
         match (self, moments.first, moments.second) {
-            (Rule::Sgd, ..) => {
+            (Rule::Sgd, ..) => p.for_each(|(p, g)| {
                 for (p, g) in p.iter_mut().zip(g) {
                     *p = sgd(s, *p, *g);
                 }
-            }
+            }),
             (Rule::RmsProp(r), _, Some(v)) => {
-                for ((p, g), v) in p.iter_mut().zip(g).zip(v.iter_mut()) {
-                    (*p, *v) = r.update(s, *p, *g, *v);
-                }
+                p.zip(v.par_chunks_mut(HOST_CHUNK)).for_each(|((p, g), v)| {
+                    for ((p, g), v) in p.iter_mut().zip(g).zip(v) {
+                        (*p, *v) = r.update(s, *p, *g, *v);
+                    }
+                })
             }
             (Rule::Adam(a), Some(m), Some(v)) => {
-                let moments = m.iter_mut().zip(v.iter_mut());
-                for ((p, g), (m, v)) in p.iter_mut().zip(g).zip(moments) {
-                    (*p, *m, *v) = a.update(s, *p, *g, *m, *v);
-                }
+                let moments = m
+                    .par_chunks_mut(HOST_CHUNK)
+                    .zip(v.par_chunks_mut(HOST_CHUNK));
+                p.zip(moments).for_each(|((p, g), (m, v))| {
+                    for ((p, g), (m, v)) in p.iter_mut().zip(g).zip(m.iter_mut().zip(v)) {
+                        (*p, *m, *v) = a.update(s, *p, *g, *m, *v);
+                    }
+                });
             }
             _ => unreachable!("{MOMENTS}"),
         }
@@ -442,7 +459,7 @@ fn fused(
 
 const SAME: &str = "parameters, gradients and moments share a dtype";
 
-fn host_pass<E: Operand + Element + Copy>(
+fn host_pass<E: Operand + Element + Copy + Send + Sync>(
     rule: Rule,
     s: &StepScalars,
     p: &mut TensorData,
