@@ -133,8 +133,7 @@ impl Network {
         if let (Some(mu), Some(sigma)) = (&self.shift, &self.scale) {
             return x * sigma.val().unsqueeze_dim::<2>(0) + mu.val().unsqueeze_dim::<2>(0);
         }
-        let out = pre_output(self.form.activation, &self.layer_values(), x)
-            .0
+        let out = pre_output(self.form.activation, &self.layer_values(), x, None)
             .mul_scalar(self.form.out_scale);
         match self.form.output {
             Some(kind) => apply(kind, out),
@@ -142,9 +141,10 @@ impl Network {
         }
     }
 
-    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`. The gradient is written out layer by layer as a
-    /// tensor expression, so that autodiff can differentiate it again with respect to the
-    /// parameters (the gradient penalty; burn has no double backward).
+    /// For a scalar network (a critic), `D(x)` `[B, 1]` and `grad_x D(x)` `[B, d_in]`. The
+    /// gradient is written out layer by layer as a tensor expression, so that autodiff can
+    /// differentiate it again with respect to the parameters (the gradient penalty; burn has
+    /// no double backward).
     pub fn forward_with_input_gradient(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let x = x.cast(self.form.dtype);
         let [b, d] = x.dims();
@@ -154,7 +154,8 @@ impl Network {
             return (y, g);
         }
         let layers = self.layer_values();
-        let (z, pre) = pre_output(self.form.activation, &layers, x);
+        let mut pre = Vec::with_capacity(layers.len());
+        let z = pre_output(self.form.activation, &layers, x, Some(&mut pre));
         let scaled = z.mul_scalar(self.form.out_scale);
         let (y, mut g) = match self.form.output {
             Some(kind) => (
@@ -190,24 +191,27 @@ fn affine(x: Tensor<2>, (weight, bias): &(Tensor<2>, Option<Tensor<1>>)) -> Tens
     }
 }
 
-/// The last layer's output (before scale and output nonlinearity) and every hidden
-/// pre-activation.
+/// The last layer's output (before scale and output nonlinearity); every hidden
+/// pre-activation is pushed onto `pre` when given (the input gradient's masks), and otherwise
+/// not kept, so that the nonlinearity may overwrite it.
 fn pre_output(
     activation: Activation,
     layers: &[(Tensor<2>, Option<Tensor<1>>)],
     x: Tensor<2>,
-) -> (Tensor<2>, Vec<Tensor<2>>) {
-    let mut pre = Vec::with_capacity(layers.len());
+    mut pre: Option<&mut Vec<Tensor<2>>>,
+) -> Tensor<2> {
     let mut h = x;
     for (k, layer) in layers.iter().enumerate() {
         let z = affine(h, layer);
         if k + 1 == layers.len() {
-            return (z, pre);
+            return z;
         }
-        h = apply(activation, z.clone());
-        pre.push(z);
+        if let Some(pre) = pre.as_deref_mut() {
+            pre.push(z.clone());
+        }
+        h = apply(activation, z);
     }
-    (h, pre)
+    h
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ host_operand!(f32);
 host_operand!(f64);
 
 /// A parameter's moments: the first for Adam, the second for RMSProp and Adam.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Moments<T> {
     first: Option<T>,
     second: Option<T>,
@@ -299,7 +299,8 @@ impl Optimizer {
         let (first, second) = match rule {
             Rule::Sgd => (Vec::new(), Vec::new()),
             Rule::RmsProp(_) => (Vec::new(), zeros.0),
-            Rule::Adam(_) => (zeros.0.clone(), zeros.0),
+            // Separate buffers, so that the in-place host pass never has to copy one.
+            Rule::Adam(_) => (zeros.0.iter().map(Tensor::zeros_like).collect(), zeros.0),
         };
         Self {
             rule,

@@ -197,6 +197,7 @@ impl Trainer {
         let (b, d) = (c.batch, self.data.dim());
         let critic_lr = self.lr(&c.critic, c.gamma);
         let generator_lr = self.lr(&c.generator, 1.0);
+        let clip = (c.loss == GanLoss::WganClip).then_some(c.clip);
         let mut train_scalars = Vec::new();
         let mut metrics = Vec::new();
         if start == 0 {
@@ -239,7 +240,6 @@ impl Trainer {
                 if log_now && j + 1 == n_critic {
                     critic_norm = gradient_norm(&models.critic, &grads);
                 }
-                let clip = (c.loss == GanLoss::WganClip).then_some(c.clip);
                 models.critic = models
                     .critic_optimizer
                     .step(critic_lr, models.critic, grads, clip);
