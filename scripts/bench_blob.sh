@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv scripts/.venv
 scripts/.venv/bin/pip install -q numpy torch
-cargo build --release -p meanfield-rbf --example blob_step
+cargo build --release -p meanfield-blob --example blob_step
 scripts/.venv/bin/python scripts/bench_blob.py target/release/examples/blob_step

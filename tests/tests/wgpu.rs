@@ -3,11 +3,11 @@
 //! Vulkan driver.
 #![cfg(feature = "wgpu")]
 
+use meanfield_cli::config::RunConfig;
+use meanfield_cli::driver::build_method;
 use meanfield_core::energy::{Evaluation, Interaction};
 use meanfield_core::kernel::KernelConfig;
-use meanfield_core::{
-    DeviceChoice, InitConfig, ParticleFlow, Points, Recorder, RunConfig, cpu_device, tensor_from,
-};
+use meanfield_core::{DeviceChoice, InitConfig, Points, Recorder, cpu_device, tensor_from};
 use rand::SeedableRng;
 
 #[test]
@@ -52,9 +52,9 @@ fn wgpu_flow_decreases_energy() {
         &[],
     )
     .unwrap();
-    let flow = ParticleFlow::new(&config, config.device.device().unwrap()).unwrap();
+    let mut flow = build_method(&config).unwrap();
     let mut rec = Recorder::default();
-    let outcome = flow.run(&mut rec).unwrap();
+    let outcome = flow.run(&mut rec, None).unwrap();
     assert!(outcome.stopped.is_none());
     let energy = rec.series("energy");
     assert!(
@@ -75,11 +75,9 @@ fn wgpu_blob_flow_decreases_energy() {
         &[],
     )
     .unwrap();
-    let device = config.device.device().unwrap();
-    let method = meanfield_rbf::build_method(&config, &device).unwrap();
-    let flow = ParticleFlow::with_method(&config, device, method).unwrap();
+    let mut flow = build_method(&config).unwrap();
     let mut rec = Recorder::default();
-    let outcome = flow.run(&mut rec).unwrap();
+    let outcome = flow.run(&mut rec, None).unwrap();
     assert!(outcome.stopped.is_none());
     let energy = rec.series("energy");
     assert!(
@@ -100,9 +98,14 @@ fn wgpu_wgan_gp_trains() {
         &[],
     )
     .unwrap();
-    let trainer = meanfield_wgan::Trainer::new(&run, run.device.device().unwrap()).unwrap();
+    let trainer = meanfield_wgan::Trainer::new(
+        run.wgan.clone().unwrap(),
+        run.seed,
+        run.device.device().unwrap(),
+    )
+    .unwrap();
     let mut rec = Recorder::default();
-    let out = trainer.run(trainer.fresh(), 0, &mut rec, None).unwrap();
+    let out = trainer.train(trainer.fresh(), 0, &mut rec, None).unwrap();
     assert!(out.stopped.is_none());
     assert_eq!(out.steps, 4);
     for (name, value) in &out.metrics {
@@ -127,7 +130,14 @@ fn wgpu_dynamic_ot_matches_cpu_and_descends() {
         &[],
     )
     .unwrap();
-    let problem = meanfield_dynot::Problem::from_config(&run).unwrap();
+    let sources = run
+        .particles()
+        .unwrap()
+        .initial_positions(run.seed)
+        .unwrap();
+    let transport = run.transport.as_ref().unwrap();
+    let problem =
+        meanfield_dynot::Problem::new(transport, sources, run.target.as_ref(), run.seed).unwrap();
     let o = &problem.objective;
     let shape = [o.n(), o.levels, o.dim()];
     let penalty = meanfield_dynot::Penalty::new(&o.endpoint, 0.1, 1e-2);

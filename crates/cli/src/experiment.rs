@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::config::{Check, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 use anyhow::{Context, bail};
-use meanfield_core::{Check, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 use meanfield_log::plot::{Series, line_plot};
 use serde_json::Value;
 
-use crate::commands::run::execute;
+use crate::driver::execute;
 
 /// The runs and derived numbers of one experiment.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ pub fn variant_config(
         Vec::new()
     };
     for (key, value) in quick_sets.into_iter().chain(&variant.set) {
-        meanfield_core::config::set_value(&mut table, key, value.clone())?;
+        crate::config::set_value(&mut table, key, value.clone())?;
     }
     let config: RunConfig = toml::Value::Table(table)
         .try_into()

@@ -1,9 +1,12 @@
 //! The `meanfield` command line as a library: the clap definitions and [`run`], so that the
-//! binary stays thin and end-to-end tests can drive every subcommand in-process.
+//! binary stays thin and end-to-end tests can drive every subcommand in-process. It owns the
+//! run configuration that composes every crate's section ([`config::RunConfig`]) and the one
+//! run driver ([`driver`]).
 
 pub mod commands;
+pub mod config;
+pub mod driver;
 pub mod experiment;
-mod run_summary;
 
 use std::process::ExitCode;
 

@@ -2,6 +2,10 @@
 
 use crate::{CoreError, Result};
 
+/// The most cells a grid may have (2^28, 2 GiB of f64 values), checked before anything is
+/// allocated over it.
+pub const MAX_GRID_CELLS: usize = 1 << 28;
+
 /// A box `prod_k [lo_k, hi_k]` cut into `cells[k]` equal cells per axis.
 /// Cells are indexed row-major: the last axis varies fastest.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +19,8 @@ impl Grid {
     /// Creates a grid.
     ///
     /// # Errors
-    /// [`CoreError::Shape`] for inconsistent lengths, an empty box or zero cells.
+    /// [`CoreError::Shape`] for inconsistent lengths, an empty box, zero cells, or more than
+    /// [`MAX_GRID_CELLS`] cells in all.
     pub fn new(lo: Vec<f64>, hi: Vec<f64>, cells: Vec<usize>) -> Result<Self> {
         if lo.is_empty() || lo.len() != hi.len() || lo.len() != cells.len() {
             return Err(CoreError::Shape(format!(
@@ -32,6 +37,18 @@ impl Grid {
                     lo[k], hi[k], cells[k]
                 )));
             }
+        }
+        let total = cells.iter().try_fold(1usize, |acc, c| acc.checked_mul(*c));
+        if total.is_none_or(|t| t > MAX_GRID_CELLS) {
+            return Err(CoreError::Shape(format!(
+                "grid of {} cells ({}) is more than the {MAX_GRID_CELLS} allowed",
+                cells
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" x "),
+                total.map_or("overflows usize".to_string(), |t| t.to_string()),
+            )));
         }
         Ok(Self { lo, hi, cells })
     }
@@ -56,7 +73,7 @@ impl Grid {
         &self.cells
     }
 
-    /// Total number of cells.
+    /// Total number of cells (at most [`MAX_GRID_CELLS`], so the product cannot overflow).
     pub fn len(&self) -> usize {
         self.cells.iter().product()
     }
@@ -128,5 +145,15 @@ mod tests {
         assert_eq!(&c[0..4], &[0.25, -0.75, 0.25, -0.25]);
         assert!((g.cell_volume() - 0.25).abs() < 1e-15);
         assert!(Grid::new(vec![0.0], vec![0.0], vec![3]).is_err());
+    }
+
+    #[test]
+    fn huge_grids_are_refused_before_allocation() {
+        let big = |d: usize, c: usize| Grid::new(vec![0.0; d], vec![1.0; d], vec![c; d]);
+        let err = big(3, 4096).unwrap_err().to_string();
+        assert!(err.contains("4096 x 4096 x 4096"), "{err}");
+        let err = big(10, 1 << 20).unwrap_err().to_string();
+        assert!(err.contains("overflows"), "{err}");
+        assert_eq!(big(2, 4096).unwrap().len(), 4096 * 4096);
     }
 }

@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_box, check_len, check_positive};
+use crate::validate::{check_box, check_len, check_positive};
 use crate::{CoreError, Grid, Points, Result};
 
 /// How the N particles start (TOML table `[particles.init]`, selected by `kind`).

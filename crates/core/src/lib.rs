@@ -1,31 +1,33 @@
-//! meanfield-core: empirical measures of weighted particles, target densities, mollifiers,
-//! interaction kernels and drift energies written as burn tensor expressions (velocities by
-//! autodiff), time steppers, metrics (KDE, KL, L1, MMD, W2, exact discrete OT) and the
-//! validated TOML run configuration.
+//! meanfield-core: what every mean-field method shares. Empirical measures of weighted
+//! particles ([`Points`]), initialisers, target densities, mollifiers, interaction kernels and
+//! drift energies written as burn tensor expressions (velocities by autodiff), time steppers,
+//! metrics (KDE, KL, L1, MMD, W2, exact discrete OT), the shared config sections
+//! (`[particles]`, `[energy]`, `[flow]`, `[metrics]`, targets) with their validation, the
+//! [`ParticleFlow`] that integrates any [`ParticleMethod`], and the [`Method`] contract of the
+//! run driver. It knows none of the trainers built on it.
 //!
 //! ```
-//! use meanfield_core::{ParticleFlow, Recorder, RunConfig, cpu_device};
+//! use meanfield_core::energy::{AggregationEnergy, Evaluation, Interaction};
+//! use meanfield_core::flow::FlowConfig;
+//! use meanfield_core::kernel::KernelConfig;
+//! use meanfield_core::{InitConfig, ParticleFlow, Recorder, cpu_device};
+//! use rand::SeedableRng;
 //!
-//! let config = RunConfig::from_toml(r#"
-//!     name = "swarm"
-//!     [particles]
-//!     n = 64
-//!     init = { kind = "gaussian", mean = [0, 0], std = [0.2, 0.2] }
-//!     [energy]
-//!     kernel = { kind = "swarming", a = 4, b = 2 }
-//!     [flow]
-//!     dt = 0.05
-//!     t_final = 1.0
-//! "#, &[]).unwrap();
-//! let flow = ParticleFlow::new(&config, cpu_device()).unwrap();
+//! // 64 particles under the swarming kernel |x|^4/4 - |x|^2/2: they settle on a ring.
+//! let init = InitConfig::Gaussian { mean: vec![0.0, 0.0], std: vec![0.2, 0.2] };
+//! let x0 = init.sample(64, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap();
+//! let kernel = KernelConfig::Swarming { a: 4.0, b: 2.0 }.build();
+//! let energy = AggregationEnergy::new(Some(Interaction::new(kernel, 256, Evaluation::Auto)), None);
+//! let flow = ParticleFlow::new(Box::new(energy), x0, cpu_device())
+//!     .with_flow(FlowConfig { dt: 0.05, t_final: 1.0, ..FlowConfig::default() })
+//!     .unwrap();
 //! let mut recorder = Recorder::default();
-//! let outcome = flow.run(&mut recorder).unwrap();
+//! let outcome = flow.integrate(&mut recorder).unwrap();
 //! let energy = recorder.series("energy");
 //! assert!(energy.last().unwrap().1 < energy[0].1);
 //! assert!(outcome.stopped.is_none());
 //! ```
 
-pub mod config;
 mod device;
 pub mod energy;
 mod error;
@@ -33,27 +35,24 @@ pub mod flow;
 mod grid;
 mod init;
 pub mod kernel;
-mod method_config;
 pub mod metrics;
 mod mollifier;
-pub mod network_config;
 mod observer;
+mod particles;
 mod points;
+pub mod run;
 pub mod stepper;
 pub mod target;
-pub mod transport_config;
-pub mod wgan_config;
+pub mod validate;
 
-pub use config::{Check, Compare, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
 pub use device::{DeviceChoice, compiled_backends, cpu_device, is_cpu};
 pub use error::{CoreError, Result};
-pub use flow::{
-    FlowOutcome, ParticleFlow, ParticleMethod, build_energy, build_target, initial_positions,
-};
-pub use grid::Grid;
+pub use flow::{FlowOutcome, ParticleFlow, ParticleMethod};
+pub use grid::{Grid, MAX_GRID_CELLS};
 pub use init::InitConfig;
-pub use method_config::{BlobConfig, MethodKind, OverlapKind};
 pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollifier};
 pub use observer::{GeneratedSamples, Observer, Recorder};
+pub use particles::ParticlesConfig;
 pub use points::{Points, host_vec, squared_distance, tensor_from};
+pub use run::{Method, RunOutcome, StopReason};
 pub use target::Target;

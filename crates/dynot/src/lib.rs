@@ -8,21 +8,29 @@
 //! every segment ([`Region`], so no path tunnels through a thin wall), quicksand and
 //! acceleration control, by gradient descent, Adam or L-BFGS ([`solve`]). Exact references:
 //! the assignment, or around obstacles the assignment on geodesic distances
-//! ([`exact_reference`]). The learned map extends to new points ([`TransportMap`]).
+//! ([`exact_reference`]). The learned map extends to new points ([`TransportMap`]). The
+//! `[transport]` config section is [`TransportConfig`]; [`TransportRun`] is the run the driver
+//! executes (files, figure, summary).
 
+pub mod config;
 mod endpoint;
+mod figure;
 mod fused;
 mod map;
 mod objective;
 mod problem;
 mod reference;
 mod region;
+mod run;
 mod solve;
 
+pub use config::TransportConfig;
 pub use endpoint::{Endpoint, Penalty};
+pub use figure::paths_figure;
 pub use map::{SOURCES_FILE, TransportMap};
 pub use objective::{Acceleration, Objective, ObjectiveValue, part};
 pub use problem::Problem;
 pub use reference::exact_reference;
 pub use region::Region;
+pub use run::TransportRun;
 pub use solve::{Monitor, Solution, SolveSettings, solve};

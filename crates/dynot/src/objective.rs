@@ -198,7 +198,7 @@ impl Objective {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use meanfield_core::transport_config::RegionConfig;
+    use crate::config::RegionConfig;
     use meanfield_core::{cpu_device, host_vec};
 
     fn objective(levels: usize) -> Objective {

@@ -1,12 +1,13 @@
-//! A dynamic OT problem built from a validated run config: sources, terminal measure, running
-//! costs, initial trajectories, solver settings and the exact reference when one exists.
+//! A dynamic OT problem built from `[transport]`, the sources and the target: terminal measure,
+//! running costs, initial trajectories, solver settings and the exact reference when one
+//! exists.
 
 use std::sync::Arc;
 
+use crate::config::{EndpointTarget, PathInit, TransportConfig};
 use meanfield_core::metrics::Assignment;
 use meanfield_core::target::TargetConfig;
-use meanfield_core::transport_config::{EndpointTarget, PathInit, TransportConfig};
-use meanfield_core::{CoreError, Grid, Points, Result, RunConfig, Target, squared_distance};
+use meanfield_core::{CoreError, Grid, Points, Result, Target, squared_distance};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -33,24 +34,26 @@ pub struct Problem {
     pub target: Option<Arc<dyn Target>>,
 }
 
-fn transport(config: &RunConfig) -> Result<&TransportConfig> {
-    config.transport.as_ref().ok_or_else(|| {
-        CoreError::config("transport", "method `dynamic_ot` needs a [transport] table")
-    })
-}
-
 impl Problem {
-    /// Builds the problem of `config` (`method = "dynamic_ot"`).
+    /// Builds the problem of transporting `sources` to the terminal measure of `t` (over the
+    /// continuum `target` when one is given), seeded by `seed`.
     ///
     /// # Errors
     /// Config and file errors; an obstacle covering a source or target point.
-    pub fn from_config(config: &RunConfig) -> Result<Self> {
-        let t = transport(config)?;
-        let sources = meanfield_core::initial_positions(config)?;
+    pub fn new(
+        t: &TransportConfig,
+        sources: Points,
+        target: Option<&TargetConfig>,
+        seed: u64,
+    ) -> Result<Self> {
         let (n, d) = (sources.n(), sources.d());
         t.validate(Some(d), n)?;
-        let target = meanfield_core::build_target(config, d)?;
-        let mut rng = StdRng::seed_from_u64(config.seed ^ 0x7a29);
+        let target_config = target;
+        let target = match target {
+            Some(config) => Some(config.build_for("target", d)?),
+            None => None,
+        };
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x7a29);
         let target_points = match &t.target {
             EndpointTarget::Continuum => None,
             EndpointTarget::Samples { m } => Some(
@@ -88,7 +91,7 @@ impl Problem {
                 points: z.clone(),
                 weights: vec![1.0 / z.n() as f64; z.n()],
             },
-            None => continuum_endpoint(config, t, target.as_deref(), &mut rng)?,
+            None => continuum_endpoint(target_config, t, target.as_deref(), &mut rng)?,
         };
         let obstacles = regions(t.obstacles.iter(), "transport.obstacles")?;
         check_clear(&obstacles, &sources, "source")?;
@@ -169,7 +172,7 @@ impl Problem {
                 restarts: t.restarts,
                 perturbation: t.perturbation,
                 log_every: t.log_every,
-                seed: config.seed,
+                seed,
                 evaluation: t.evaluation,
             },
             init,
@@ -233,7 +236,7 @@ fn nearest(z: &Points, y: &[f64]) -> usize {
 }
 
 fn regions<'a>(
-    configs: impl Iterator<Item = &'a meanfield_core::transport_config::RegionConfig>,
+    configs: impl Iterator<Item = &'a crate::config::RegionConfig>,
     key: &str,
 ) -> Result<Vec<Region>> {
     configs
@@ -261,7 +264,7 @@ fn check_clear(obstacles: &[Region], points: &Points, what: &str) -> Result<()> 
 
 /// The continuum `[target]` as a closed-form mixture, or as weighted quadrature nodes.
 fn continuum_endpoint(
-    config: &RunConfig,
+    config: Option<&TargetConfig>,
     t: &TransportConfig,
     target: Option<&dyn Target>,
     rng: &mut StdRng,
@@ -280,7 +283,7 @@ fn continuum_endpoint(
             std.to_vec()
         }
     };
-    match &config.target {
+    match config {
         Some(TargetConfig::Gaussian { mean, std }) => Ok(Endpoint::Mixture {
             components: vec![(1.0, mean.clone(), full(std))],
         }),
@@ -296,7 +299,8 @@ fn continuum_endpoint(
         _ => {
             let samples = target.sample(20_000, rng);
             let (lo, hi) = meanfield_core::flow::padded_box(&samples, 0.05);
-            let grid = Grid::new(lo, hi, vec![t.quadrature_cells; d])?;
+            let grid = Grid::new(lo, hi, vec![t.quadrature_cells; d])
+                .map_err(|e| CoreError::config("transport.quadrature_cells", e.to_string()))?;
             let density = target.density_on_grid(&grid);
             let mass: f64 = density.iter().sum();
             if !(mass > 0.0 && mass.is_finite()) {

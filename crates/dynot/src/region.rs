@@ -3,8 +3,8 @@
 //! to the boundary; < 0 outside) and the largest depth along a segment, in f64 on the host
 //! and as a differentiable tensor expression.
 
+use crate::config::RegionConfig;
 use burn::tensor::{Int, Tensor, TensorData};
-use meanfield_core::transport_config::RegionConfig;
 use meanfield_core::{CoreError, Result, tensor_from};
 
 /// A ball or a convex intersection of half-spaces `n_f . x < b_f` (unit outward normals).

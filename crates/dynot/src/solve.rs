@@ -2,10 +2,10 @@
 //! reduction and early stopping (the reference method), burn's Adam or L-BFGS; annealing of
 //! `delta` and `eps_pen`; seeded restarts keeping the best.
 
+use crate::config::PathOptimizer;
 use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::transport_config::PathOptimizer;
 use meanfield_core::{CoreError, Observer, Points, host_vec, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;

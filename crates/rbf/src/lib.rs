@@ -1,25 +1,37 @@
-//! meanfield-rbf: blob methods for diffusion (deterministic sampling, robot coverage) and the
-//! RBF two-layer network trainer that is the same particle flow; sampling baselines.
+//! meanfield-rbf: the RBF two-layer network `f(z) = (1/N) sum_i a_i phi_eps(|x_i - z|)`
+//! trained by gradient descent on a quadratic loss. Full-batch gradient descent on the
+//! centres is the blob particle flow of meanfield-blob (MATH.md section 3); minibatch SGD and
+//! Adam train it as a regression model, with validation, checkpoints and prediction.
 //!
-//! - [`BlobMethod`]: `E_eps(rho) = 1/2 int (phi_eps * rho)^2 / rhobar` (+ drift, interaction),
-//!   velocities by autodiff through the overlap `I(a, b)` ([`overlap`]), in closed form for
-//!   the Gaussian mollifier and rhobar = 1, uniform, piecewise constant or Gaussian, and by
-//!   quadrature for any other target ([`QuadratureBlob`]); optional random batches.
-//! - Baselines: [`LinearBlob`], [`Langevin`], [`Svgd`].
-//! - [`build_method`]: the method a [`meanfield_core::RunConfig`] names.
+//! ```
+//! use meanfield_core::target::TargetConfig;
+//! use meanfield_core::{InitConfig, Recorder, cpu_device};
+//! use meanfield_rbf::network::{DataConfig, Function, NetworkConfig, OptimizerKind, Trainer};
+//! use rand::SeedableRng;
+//!
+//! // 16 Gaussian neurons fitted by Adam to a bump sampled on [-1, 1]^2.
+//! let config = NetworkConfig {
+//!     optimizer: OptimizerKind::Adam,
+//!     train_weights: true,
+//!     ..NetworkConfig::new(
+//!         DataConfig::Function {
+//!             f0: Function::Bump,
+//!             nu: TargetConfig::UniformBox { lo: vec![-1.0, -1.0], hi: vec![1.0, 1.0] },
+//!             samples: 200,
+//!             noise: 0.0,
+//!         },
+//!         0.4,
+//!         0.02,
+//!         100,
+//!     )
+//! };
+//! let init = InitConfig::UniformBox { lo: vec![-1.0, -1.0], hi: vec![1.0, 1.0] };
+//! let centres = init.sample(16, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap();
+//! let trainer = Trainer::new(config, centres, 0, cpu_device()).unwrap();
+//! let mut recorder = Recorder::default();
+//! trainer.train(&mut recorder, None).unwrap();
+//! let mse = recorder.series("train_mse");
+//! assert!(mse.last().unwrap().1 < mse[0].1);
+//! ```
 
-mod baselines;
-mod blob;
-mod build;
-mod entropy;
 pub mod network;
-pub mod overlap;
-mod pairwise;
-mod quadrature;
-
-pub use baselines::{FreeEnergy, Langevin, LinearBlob, Svgd, median_distance};
-pub use blob::{BlobMethod, Diffusion};
-pub use build::build_method;
-pub use entropy::{entropy, entropy_gradient, mollified_density};
-pub use pairwise::PairwiseBlob;
-pub use quadrature::QuadratureBlob;

@@ -3,7 +3,8 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, softplus, tanh};
-use meanfield_core::wgan_config::Activation;
+
+use crate::config::Activation;
 
 /// Slope of `leaky_relu` for negative inputs.
 const LEAKY_SLOPE: f64 = 0.2;

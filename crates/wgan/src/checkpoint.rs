@@ -6,16 +6,16 @@
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::Device;
-use meanfield_core::wgan_config::{NetworkShape, Precision};
 use meanfield_core::{CoreError, Result};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{NetworkShape, Precision};
 use crate::network::Network;
 use crate::optimizer::Optimizer;
+use crate::record::load_in_dtype;
 
 /// Folder of the checkpoint inside a run folder.
 pub const CHECKPOINT_DIR: &str = "checkpoint";
@@ -125,17 +125,6 @@ pub fn save(run_dir: &Path, models: &Models, architecture: &Architecture) -> Res
     std::fs::rename(&tmp, &target).map_err(|e| file_err(&target, "cannot write", e))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
-}
-
-/// `module` with the burnpack record in `path`, each tensor cast to the dtype of `module`'s.
-///
-/// # Errors
-/// A missing or corrupt file, or one of other names or shapes.
-pub(crate) fn load_in_dtype<M: Module>(
-    module: M,
-    path: &Path,
-) -> std::result::Result<M, RecordError> {
-    module.try_load_record(ModuleRecord::load(path)?.cast_to_module_dtype())
 }
 
 /// The checkpoint folder of a run folder, or the folder itself when it is a checkpoint.

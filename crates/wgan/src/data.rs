@@ -5,11 +5,12 @@ use std::f64::consts::PI;
 use std::io::Read;
 use std::path::Path;
 
-use meanfield_core::wgan_config::{GanData, Toy};
 use meanfield_core::{CoreError, Result};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::StandardNormal;
+
+use crate::config::{GanData, Toy};
 
 /// The modes of a Gaussian mixture: centres `[K * d]` and the common standard deviation.
 #[derive(Debug, Clone, PartialEq)]

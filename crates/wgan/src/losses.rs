@@ -8,8 +8,8 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::softplus;
-use meanfield_core::wgan_config::GanLoss;
 
+use crate::config::GanLoss;
 use crate::network::Network;
 
 /// The critic's loss on one batch and the W1 estimate `E_real D - E_fake D` in it.

@@ -6,12 +6,12 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, FloatDType, Tensor};
 use meanfield_core::tensor_from;
-use meanfield_core::wgan_config::{Activation, NetworkKind, NetworkShape, Precision};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::StandardNormal;
 
 use crate::activation::{apply, slope, times_slope};
+use crate::config::{Activation, NetworkKind, NetworkShape, Precision};
 
 /// burn's dtype of a precision.
 pub fn float_dtype(precision: Precision) -> FloatDType {

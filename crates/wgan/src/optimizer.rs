@@ -14,10 +14,10 @@ use std::path::Path;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{DType, Element, Gradients, Int, Tensor, TensorData};
 use meanfield_core::cpu_device;
-use meanfield_core::wgan_config::GanOptimizer;
 use rayon::prelude::*;
 
-use crate::checkpoint::load_in_dtype;
+use crate::config::GanOptimizer;
+use crate::record::load_in_dtype;
 
 /// An update rule with its hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,11 +8,8 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use meanfield_core::wgan_config::{
-    GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig,
-};
 use meanfield_core::{
-    CoreError, GeneratedSamples, Grid, Observer, Points, Result, RunConfig, flow::padded_box,
+    CoreError, GeneratedSamples, Grid, Observer, Points, Result, StopReason, flow::padded_box,
     host_vec, tensor_from,
 };
 use rand::rngs::StdRng;
@@ -20,6 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::checkpoint::{self, Architecture, Models};
+use crate::config::{GanData, GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig};
 use crate::data::RealData;
 use crate::losses::{CriticBatch, critic_loss, generator_loss};
 use crate::network::{Network, float_dtype};
@@ -41,8 +39,9 @@ pub struct Outcome {
     pub samples: Points,
     /// The final critic's parameters (for the histogram of the clipping box).
     pub critic_parameters: Vec<f64>,
-    /// `Some(message)` when training stopped early (a non-finite loss).
-    pub stopped: Option<String>,
+    /// `Some` when training stopped early: [`StopReason::NonFinite`] for a non-finite critic
+    /// or generator loss, [`StopReason::Diverged`] for samples not finite or beyond 1e150.
+    pub stopped: Option<StopReason>,
 }
 
 /// A built training problem: config, data, device.
@@ -79,16 +78,13 @@ pub(crate) fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
 }
 
 impl Trainer {
-    /// Reads or generates the data and checks the networks against it.
+    /// Checks `config` ([`WganConfig::validate`]), reads or generates the data and checks the
+    /// networks against it; `seed` seeds every random draw of the run.
     ///
     /// # Errors
     /// Config and data errors.
-    pub fn new(run: &RunConfig, device: Device) -> Result<Self> {
-        run.validate()?;
-        let config = run
-            .wgan
-            .clone()
-            .ok_or_else(|| CoreError::config("wgan", "missing [wgan] table"))?;
+    pub fn new(config: WganConfig, seed: u64, device: Device) -> Result<Self> {
+        config.validate()?;
         let data = RealData::from_config(&config.data)?;
         if config.generator.kind == NetworkKind::Gaussian && config.latent_dim != data.dim() {
             return Err(CoreError::config(
@@ -100,16 +96,21 @@ impl Trainer {
             ));
         }
         let n = config.eval_samples;
-        let eval_real = data.sample(n, &mut stream(run.seed, 0, EVAL_SLOT - 1));
-        let eval_latent = normals(n * config.latent_dim, &mut stream(run.seed, 0, EVAL_SLOT));
+        let eval_real = data.sample(n, &mut stream(seed, 0, EVAL_SLOT - 1));
+        let eval_latent = normals(n * config.latent_dim, &mut stream(seed, 0, EVAL_SLOT));
         Ok(Self {
             config,
-            seed: run.seed,
+            seed,
             device: device.autodiff(),
             data,
             eval_real,
             eval_latent,
         })
+    }
+
+    /// The config it trains.
+    pub fn config(&self) -> &WganConfig {
+        &self.config
     }
 
     /// The real data.
@@ -186,7 +187,7 @@ impl Trainer {
     ///
     /// # Errors
     /// Checkpoint write errors and metric solver failures.
-    pub fn run(
+    pub fn train(
         &self,
         mut models: Models,
         start: usize,
@@ -231,9 +232,9 @@ impl Trainer {
                 loss_value = out.loss.clone().into_scalar::<f64>();
                 w1_estimate = out.w1_estimate.into_scalar::<f64>();
                 if !loss_value.is_finite() {
-                    stopped = Some(format!(
+                    stopped = Some(StopReason::NonFinite(format!(
                         "stopped at step {step}: the critic loss is {loss_value}"
-                    ));
+                    )));
                     break;
                 }
                 let grads = out.loss.backward();
@@ -254,9 +255,9 @@ impl Trainer {
             let g_loss = generator_loss(c.loss, &frozen, fake);
             let g_value = g_loss.clone().into_scalar::<f64>();
             if !g_value.is_finite() {
-                stopped = Some(format!(
+                stopped = Some(StopReason::NonFinite(format!(
                     "stopped at step {step}: the generator loss is {g_value}"
-                ));
+                )));
                 break;
             }
             let grads = g_loss.backward();
@@ -272,9 +273,9 @@ impl Trainer {
             let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
             let fake = (log_now || checkpoint_now).then(|| self.generate_eval(&models.generator));
             if fake.as_ref().is_some_and(diverged) {
-                stopped = Some(format!(
+                stopped = Some(StopReason::Diverged(format!(
                     "stopped at step {step}: the generated samples are not finite (or beyond 1e150)"
-                ));
+                )));
                 break;
             }
             done = step + 1;
@@ -417,15 +418,15 @@ mod tests {
 
     use super::*;
 
-    fn config(extra: &str) -> RunConfig {
-        RunConfig::from_toml(
-            &format!(
-                "name = 't'\nmethod = 'wgan'\nseed = 3\n[wgan]\ndata = {{ kind = 'toy', name = '8gaussians' }}\n\
-                 generator = {{ hidden = [16, 16] }}\ncritic = {{ hidden = [16, 16] }}\nsteps = 6\nlog_every = 2\n\
-                 checkpoint_every = 3\neval_samples = 32\nbatch = 16\nn_critic = 2\nlr = 1e-3\n{extra}"
-            ),
-            &[],
-        )
+    const SEED: u64 = 3;
+
+    /// The body of a `[wgan]` table.
+    fn config(extra: &str) -> WganConfig {
+        toml::from_str(&format!(
+            "data = {{ kind = 'toy', name = '8gaussians' }}\n\
+             generator = {{ hidden = [16, 16] }}\ncritic = {{ hidden = [16, 16] }}\nsteps = 6\nlog_every = 2\n\
+             checkpoint_every = 3\neval_samples = 32\nbatch = 16\nn_critic = 2\nlr = 1e-3\n{extra}"
+        ))
         .unwrap()
     }
 
@@ -434,22 +435,21 @@ mod tests {
     fn resume_is_exact() {
         for loss in ["wgan_clip", "wgan_gp", "gan"] {
             let run = config(&format!("loss = '{loss}'\n"));
-            let trainer = Trainer::new(&run, cpu_device()).unwrap();
+            let trainer = Trainer::new(run.clone(), SEED, cpu_device()).unwrap();
             let straight = trainer
-                .run(trainer.fresh(), 0, &mut Recorder::default(), None)
+                .train(trainer.fresh(), 0, &mut Recorder::default(), None)
                 .unwrap();
 
             let dir = tempfile::tempdir().unwrap();
-            let half =
-                RunConfig::from_toml(&run.to_toml(), &[("wgan.steps".into(), "3".into())]).unwrap();
-            let first = Trainer::new(&half, cpu_device()).unwrap();
+            let half = WganConfig { steps: 3, ..run };
+            let first = Trainer::new(half, SEED, cpu_device()).unwrap();
             first
-                .run(first.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
+                .train(first.fresh(), 0, &mut Recorder::default(), Some(dir.path()))
                 .unwrap();
             let (models, at) = trainer.start(Some(dir.path())).unwrap();
             assert_eq!(at, 3);
             let resumed = trainer
-                .run(models, at, &mut Recorder::default(), None)
+                .train(models, at, &mut Recorder::default(), None)
                 .unwrap();
             assert_eq!(resumed.steps, 6);
             assert_eq!(straight.samples, resumed.samples, "{loss}");
@@ -460,10 +460,10 @@ mod tests {
     #[test]
     fn clipping_keeps_the_critic_in_the_box_and_metrics_are_logged() {
         let run = config("clip = 0.05\n");
-        let trainer = Trainer::new(&run, cpu_device()).unwrap();
+        let trainer = Trainer::new(run, SEED, cpu_device()).unwrap();
         let mut rec = Recorder::default();
         let (models, _) = trainer.start(None).unwrap();
-        let out = trainer.run(models, 0, &mut rec, None).unwrap();
+        let out = trainer.train(models, 0, &mut rec, None).unwrap();
         assert!(out.stopped.is_none());
         assert_eq!(
             rec.rows.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -488,21 +488,18 @@ mod tests {
     #[test]
     fn other_architecture_checkpoints_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let trainer = Trainer::new(&config(""), cpu_device()).unwrap();
+        let trainer = Trainer::new(config(""), SEED, cpu_device()).unwrap();
         trainer
-            .run(
+            .train(
                 trainer.fresh(),
                 0,
                 &mut Recorder::default(),
                 Some(dir.path()),
             )
             .unwrap();
-        let narrower = RunConfig::from_toml(
-            &config("").to_toml(),
-            &[("wgan.critic.hidden".into(), "[8]".into())],
-        )
-        .unwrap();
-        let other = Trainer::new(&narrower, cpu_device()).unwrap();
+        let mut narrower = config("");
+        narrower.critic.hidden = vec![8];
+        let other = Trainer::new(narrower, SEED, cpu_device()).unwrap();
         let err = other.start(Some(dir.path())).err().unwrap().to_string();
         assert!(err.contains("another architecture"), "{err}");
     }

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::run::default_out;
+use crate::config::RunConfig;
+use crate::driver::execute;
 use clap::Args;
-use meanfield_core::RunConfig;
-
-use super::run::{default_out, execute};
 
 /// The embedded default: 200 robots covering a C-shaped 2-D target by the blob method, 20% of
 /// them removed at half time.

@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use meanfield_core::InitConfig;
 use meanfield_core::target::TargetConfig;
-use meanfield_core::wgan_config::GanData;
-use meanfield_core::{InitConfig, RunConfig};
+use meanfield_wgan::config::GanData;
 
 use super::run::default_out;
+use crate::config::RunConfig;
 use crate::experiment::{ExperimentResult, run_experiment};
 
 /// Run the experiments in experiments/ and write report.md.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_len, check_positive};
 use crate::target::Target;
+use crate::validate::{check_len, check_positive};
 use crate::{CoreError, Result};
 
 /// A drift potential in a config (TOML `drift = { kind = ..., ... }`).

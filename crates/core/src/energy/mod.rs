@@ -3,9 +3,11 @@
 //! `E(rho^N) = 1/2 sum_ij m_i m_j K(x_i - x_j) + sum_i m_i V(x_i)`, and the W2 gradient flow's
 //! particle velocity is `dx_i/dt = -(1/m_i) grad_{x_i} E`.
 
+mod config;
 mod drift;
 mod interaction;
 
+pub use config::EnergyConfig;
 pub use drift::{Drift, DriftConfig};
 pub use interaction::Interaction;
 

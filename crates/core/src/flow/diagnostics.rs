@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::config::MetricsConfig;
+use crate::metrics::MetricsConfig;
 use crate::metrics::{
     Bandwidth, covariance, distances_to_mean, exact_ot, kde_on_grid, kl_on_grid, l1_on_grid, mean,
     mmd_gaussian,

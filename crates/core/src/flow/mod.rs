@@ -1,12 +1,17 @@
-//! A particle flow: from a [`RunConfig`] and a [`ParticleMethod`] to a trajectory, reporting to
-//! an [`Observer`].
+//! A particle flow: a [`ParticleMethod`] integrated in time from weighted particles, reporting
+//! to an [`Observer`].
 
+mod config;
 mod diagnostics;
 mod method;
+mod summary;
 
+pub use config::{FlowConfig, MAX_STEPS, RemovalConfig};
 pub use diagnostics::{Diagnostics, padded_box};
 pub use method::ParticleMethod;
+pub use summary::{energy_summary, max_energy_increase};
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,24 +19,30 @@ use burn::tensor::{Device, Distribution, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
+use serde_json::{Value, json};
 
-use crate::energy::{AggregationEnergy, Interaction};
+use crate::metrics::MetricsConfig;
+use crate::run::{Method, RunOutcome, StopReason};
 use crate::stepper::StepperConfig;
 use crate::target::Target;
-use crate::{CoreError, MethodKind, Observer, Points, Result, RunConfig};
+use crate::{CoreError, Observer, Points, Result};
 
-/// A built particle-flow problem.
+/// A particle flow ready to integrate: the method, the particles and their masses, time
+/// stepping, diagnostics and the seed of its random draws.
 #[derive(Debug)]
 pub struct ParticleFlow {
-    config: RunConfig,
+    method: Box<dyn ParticleMethod>,
     device: Device,
     x0: Points,
     m0: Vec<f64>,
-    method: Box<dyn ParticleMethod>,
+    flow: FlowConfig,
+    metrics: MetricsConfig,
     target: Option<Arc<dyn Target>>,
+    seed: u64,
+    summary: Vec<(String, Value)>,
 }
 
-/// How a run ended.
+/// How an integration ended.
 #[derive(Debug, Clone)]
 pub struct FlowOutcome {
     /// Steps completed.
@@ -42,132 +53,119 @@ pub struct FlowOutcome {
     pub positions: Points,
     /// Final diagnostics (energy, moments, KL/L1/MMD where a target is known).
     pub metrics: Vec<(String, f64)>,
-    /// `Some(message)` when the run stopped early (NaN, solver failure).
-    pub stopped: Option<String>,
-}
-
-/// The target of a config, built and checked against the particles' dimension.
-///
-/// # Errors
-/// Target config and file errors; a dimension mismatch.
-pub fn build_target(config: &RunConfig, d: usize) -> Result<Option<Arc<dyn Target>>> {
-    let Some(t) = &config.target else {
-        return Ok(None);
-    };
-    let target: Arc<dyn Target> = t.build("target")?.into();
-    if target.dim() != d {
-        return Err(CoreError::config(
-            "target",
-            format!("has dimension {}, the particles have {d}", target.dim()),
-        ));
-    }
-    Ok(Some(target))
-}
-
-/// The `[energy]` table (interaction and drift) of a config; `None` when it is empty.
-///
-/// # Errors
-/// Kernel and drift config errors.
-pub fn build_energy(
-    config: &RunConfig,
-    d: usize,
-    target: Option<Arc<dyn Target>>,
-) -> Result<Option<AggregationEnergy>> {
-    let e = &config.energy;
-    if let Some(kernel) = &e.kernel {
-        kernel.validate("energy.kernel", Some(d))?;
-    }
-    let interaction = e
-        .kernel
-        .as_ref()
-        .map(|k| Interaction::new(k.build(), e.tile, e.evaluation));
-    let drift = match &e.drift {
-        Some(drift) => {
-            drift.validate("energy.drift", Some(d), target.is_some())?;
-            Some(drift.build("energy.drift", target)?)
-        }
-        None => None,
-    };
-    Ok((interaction.is_some() || drift.is_some())
-        .then(|| AggregationEnergy::new(interaction, drift)))
-}
-
-/// The initial positions of a config (seeded by `config.seed`).
-///
-/// # Errors
-/// Initialiser errors (CSV files, sizes).
-pub fn initial_positions(config: &RunConfig) -> Result<Points> {
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    config
-        .particles()
-        .init
-        .sample(config.particles().n, &mut rng)
+    /// The energy at every logged step, `(t, E)`.
+    pub energy: Vec<(f64, f64)>,
+    /// `Some` when the run stopped early (NaN, solver failure).
+    pub stopped: Option<StopReason>,
 }
 
 impl ParticleFlow {
-    /// The aggregation-drift flow of a validated config (`method = "aggregation"`), on `device`.
-    ///
-    /// # Errors
-    /// Config and file errors (CSV initialisers, PNG targets), dimension mismatches, and a
-    /// config that asks for another method (build those with [`ParticleFlow::with_method`]).
-    pub fn new(config: &RunConfig, device: Device) -> Result<Self> {
-        if config.method != MethodKind::Aggregation {
-            return Err(CoreError::config(
-                "method",
-                format!(
-                    "`{}` is built by the meanfield-rbf crate",
-                    config.method.name()
-                ),
-            ));
+    /// `method` from `x0` with equal masses, `[flow]`'s and `[metrics]`' defaults, no target and
+    /// seed 0, on `device`.
+    pub fn new(method: Box<dyn ParticleMethod>, x0: Points, device: Device) -> Self {
+        let n = x0.n();
+        Self {
+            method,
+            device,
+            x0,
+            m0: vec![1.0 / n as f64; n],
+            flow: FlowConfig::default(),
+            metrics: MetricsConfig::default(),
+            target: None,
+            seed: 0,
+            summary: Vec::new(),
         }
-        let x0 = initial_positions(config)?;
-        let target = build_target(config, x0.d())?;
-        let energy = build_energy(config, x0.d(), target.clone())?
-            .ok_or_else(|| CoreError::config("energy", "needs a `kernel`, a `drift`, or both"))?;
-        Self::with_method(config, device, Box::new(energy))
     }
 
-    /// A flow of any particle method over the config's particles, target and time stepping.
+    /// Masses of the particles (one per particle, finite and > 0).
     ///
     /// # Errors
-    /// Config and file errors; a stochastic method with a stepper other than Euler.
-    pub fn with_method(
-        config: &RunConfig,
-        device: Device,
-        method: Box<dyn ParticleMethod>,
-    ) -> Result<Self> {
-        config.validate()?;
-        if method.noise() > 0.0 && config.flow.stepper != StepperConfig::Euler {
+    /// [`CoreError::Shape`] for another count, [`CoreError::Config`] for a bad mass.
+    pub fn with_masses(mut self, masses: Vec<f64>) -> Result<Self> {
+        if masses.len() != self.x0.n() {
+            return Err(CoreError::Shape(format!(
+                "masses have length {}, the particles number {}",
+                masses.len(),
+                self.x0.n()
+            )));
+        }
+        if let Some(m) = masses.iter().find(|m| !(m.is_finite() && **m > 0.0)) {
+            return Err(CoreError::config(
+                "particles.weights",
+                format!("masses must be finite and > 0, found {m}"),
+            ));
+        }
+        self.m0 = masses;
+        Ok(self)
+    }
+
+    /// Time stepping.
+    ///
+    /// # Errors
+    /// [`FlowConfig::validate`]'s; a stochastic method with a stepper other than Euler; a
+    /// removal that would leave fewer than two particles.
+    pub fn with_flow(mut self, flow: FlowConfig) -> Result<Self> {
+        flow.validate()?;
+        if self.method.noise() > 0.0 && flow.stepper != StepperConfig::Euler {
             return Err(CoreError::config(
                 "flow.stepper",
                 format!(
                     "method `{}` is stochastic: use {{ kind = \"euler\" }} (Euler-Maruyama)",
-                    method.name()
+                    self.method.name()
                 ),
             ));
         }
-        let (x0, m0) = initial_state(config)?;
-        let target = match &config.metrics.reference {
-            Some(reference) => {
-                let r: Arc<dyn Target> = reference.build("metrics.reference")?.into();
-                if r.dim() != x0.d() {
-                    return Err(CoreError::config(
-                        "metrics.reference",
-                        format!("has dimension {}, the particles have {}", r.dim(), x0.d()),
-                    ));
-                }
-                Some(r)
-            }
-            None => build_target(config, x0.d())?,
-        };
-        Ok(Self {
-            config: config.clone(),
-            device,
-            x0,
-            m0,
-            method,
-            target,
-        })
+        if flow.remove.is_some() && self.x0.n() < 3 {
+            return Err(CoreError::config(
+                "flow.remove",
+                format!(
+                    "needs at least 3 particles to keep two, found {}",
+                    self.x0.n()
+                ),
+            ));
+        }
+        self.flow = flow;
+        Ok(self)
+    }
+
+    /// Diagnostics, measured against `target` (the density the KL/L1/MMD/W2 metrics compare
+    /// with) when one is given.
+    ///
+    /// # Errors
+    /// [`MetricsConfig::validate`]'s; a target of another dimension.
+    pub fn with_metrics(
+        mut self,
+        metrics: MetricsConfig,
+        target: Option<Arc<dyn Target>>,
+    ) -> Result<Self> {
+        metrics.validate()?;
+        if let Some(t) = &target
+            && t.dim() != self.x0.d()
+        {
+            return Err(CoreError::config(
+                "target",
+                format!(
+                    "has dimension {}, the particles have {}",
+                    t.dim(),
+                    self.x0.d()
+                ),
+            ));
+        }
+        self.metrics = metrics;
+        self.target = target;
+        Ok(self)
+    }
+
+    /// The seed of the flow's random draws (noise, removal, metric samples).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Entries the summary carries besides the flow's own (e.g. the method's eps).
+    pub fn with_summary(mut self, entries: Vec<(String, Value)>) -> Self {
+        self.summary = entries;
+        self
     }
 
     /// Initial positions.
@@ -205,11 +203,10 @@ impl ParticleFlow {
     ///
     /// # Errors
     /// Only for failures before the first step (the initial energy is not finite).
-    pub fn run(&self, observer: &mut dyn Observer) -> Result<FlowOutcome> {
-        let flow = &self.config.flow;
-        let steps = ((flow.t_final / flow.dt).round() as usize).max(1);
-        let dt = flow.t_final / steps as f64;
-        let snapshots = self.config.metrics.snapshots;
+    pub fn integrate(&self, observer: &mut dyn Observer) -> Result<FlowOutcome> {
+        let flow = &self.flow;
+        let (steps, dt) = flow.steps();
+        let snapshots = self.metrics.snapshots;
         let snapshot_steps: Vec<usize> = (0..snapshots)
             .map(|k| (k * steps + (snapshots - 1) / 2) / (snapshots - 1))
             .collect();
@@ -217,13 +214,9 @@ impl ParticleFlow {
             .remove
             .as_ref()
             .map(|r| ((r.at / dt).ceil() as usize).clamp(1, steps));
-        let diagnostics = Diagnostics::new(
-            &self.config.metrics,
-            self.target.clone(),
-            &self.x0,
-            self.config.seed,
-        )?;
-        let mut noise_rng = StdRng::seed_from_u64(self.config.seed ^ 0xb10b);
+        let diagnostics =
+            Diagnostics::new(&self.metrics, self.target.clone(), &self.x0, self.seed)?;
+        let mut noise_rng = StdRng::seed_from_u64(self.seed ^ 0xb10b);
         let noise = self.method.noise();
         let mut masses = self.m0.clone();
         let mut m = self.mass_tensor(&masses);
@@ -252,12 +245,13 @@ impl ParticleFlow {
             Ok(values)
         };
         let mut metrics = report(0, 0.0, &self.x0, &masses, observer)?;
+        let mut energy = vec![(0.0, metrics[0].1)];
         for step in 1..=steps {
             let mut velocity = |s: &Tensor<2>| self.method.velocity(s, &m);
             let mut next = match stepper.advance(x.clone(), dt, &mut velocity) {
                 Ok(next) => next,
                 Err(e) => {
-                    stopped = Some(format!("stopped at step {step} (t = {t:.6}): {e}"));
+                    stopped = Some(stop_reason(step, t, &e));
                     break;
                 }
             };
@@ -267,17 +261,18 @@ impl ParticleFlow {
             }
             let mut positions = Points::from_tensor(&next);
             if let Some(i) = positions.first_non_finite() {
-                stopped = Some(format!(
+                stopped = Some(StopReason::NonFinite(format!(
                     "stopped at step {step} (t = {t:.6}): particle {} has a non-finite coordinate; \
                      lower flow.dt or use an adaptive stepper",
                     i / positions.d()
-                ));
+                )));
                 break;
             }
             t = step as f64 * dt;
             done = step;
             if Some(step) == removal_step {
                 let before = report(step, t, &positions, &masses, observer)?;
+                energy.push((t, before[0].1));
                 extra.extend(
                     before
                         .into_iter()
@@ -285,8 +280,7 @@ impl ParticleFlow {
                         .map(|(k, v)| (format!("{k}_before_removal"), v)),
                 );
                 let fraction = flow.remove.as_ref().map_or(0.0, |r| r.fraction);
-                (positions, masses) =
-                    remove_fraction(&positions, &masses, fraction, self.config.seed)?;
+                (positions, masses) = remove_fraction(&positions, &masses, fraction, self.seed)?;
                 m = self.mass_tensor(&masses);
                 next = positions.to_tensor(&self.device);
                 stepper = flow.stepper.build();
@@ -300,9 +294,12 @@ impl ParticleFlow {
                 || Some(step) == removal_step
             {
                 match report(step, t, &last_good, &masses, observer) {
-                    Ok(values) => metrics = values,
+                    Ok(values) => {
+                        energy.push((t, values[0].1));
+                        metrics = values;
+                    }
                     Err(e) => {
-                        stopped = Some(format!("stopped at step {step} (t = {t:.6}): {e}"));
+                        stopped = Some(stop_reason(step, t, &e));
                         break;
                     }
                 }
@@ -319,9 +316,62 @@ impl ParticleFlow {
             t,
             positions: last_good,
             metrics,
+            energy,
             stopped,
         })
     }
+}
+
+/// The stop of a step that failed with `e`.
+fn stop_reason(step: usize, t: f64, e: &CoreError) -> StopReason {
+    let message = format!("stopped at step {step} (t = {t:.6}): {e}");
+    match e {
+        CoreError::NonFinite(_) => StopReason::NonFinite(message),
+        _ => StopReason::SolverFailure(message),
+    }
+}
+
+impl Method for ParticleFlow {
+    fn name(&self) -> &'static str {
+        self.method.name()
+    }
+
+    /// Integrates (see [`ParticleFlow::integrate`]) and writes `particles_final.csv` into
+    /// `dir`; the summary holds the run's size, its energy check and the final metrics.
+    fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let outcome = self.integrate(observer)?;
+        if let Some(dir) = dir {
+            outcome
+                .positions
+                .write_csv(&dir.join("particles_final.csv"))?;
+        }
+        let mut summary = self.summary.clone();
+        summary.push(("n".into(), json!(outcome.positions.n())));
+        summary.push(("d".into(), json!(outcome.positions.d())));
+        summary.push(("t_final".into(), json!(outcome.t)));
+        // Allowance per logged step: round-off (1e-12 relative), or the adaptive stepper's rtol.
+        let allowance = match self.flow.stepper {
+            StepperConfig::Dopri5 { rtol, .. } => rtol.max(1e-12),
+            _ => 1e-12,
+        };
+        summary.extend(energy_summary(&outcome.energy, allowance));
+        summary.extend(final_metrics(&outcome.metrics));
+        Ok(RunOutcome {
+            steps: outcome.steps,
+            stopped: outcome.stopped,
+            summary,
+            density: self.target.clone(),
+        })
+    }
+}
+
+/// Final metrics as `<name>_final` summary entries (the energy has its own).
+pub fn final_metrics(metrics: &[(String, f64)]) -> Vec<(String, Value)> {
+    metrics
+        .iter()
+        .filter(|(name, _)| name != "energy")
+        .map(|(name, value)| (format!("{name}_final"), json!(value)))
+        .collect()
 }
 
 /// Standard normal increments of the shape of `x`, scaled by `scale`, drawn on `x`'s device
@@ -341,7 +391,7 @@ fn remove_fraction(
     seed: u64,
 ) -> Result<(Points, Vec<f64>)> {
     let n = points.n();
-    let removed = ((fraction * n as f64).round() as usize).clamp(1, n - 2);
+    let removed = ((fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(2).max(1));
     let mut gone = sample(&mut StdRng::seed_from_u64(seed ^ 0x0dd), n, removed).into_vec();
     gone.sort_unstable();
     let kept: Vec<f64> = points
@@ -361,46 +411,4 @@ fn remove_fraction(
         Points::new(points.d(), kept)?,
         kept_masses.iter().map(|m| m / total).collect(),
     ))
-}
-
-/// Initial positions and masses: equal masses, or masses proportional to `particles.weights`
-/// at the positions, particles where that density vanishes left out (a grid over a box holding
-/// a round support).
-///
-/// # Errors
-/// Initialiser errors; [`CoreError::Config`] when fewer than two particles carry weight.
-pub fn initial_state(config: &RunConfig) -> Result<(Points, Vec<f64>)> {
-    let x0 = initial_positions(config)?;
-    let n = x0.n();
-    let Some(weights) = &config.particles().weights else {
-        return Ok((x0, vec![1.0 / n as f64; n]));
-    };
-    let density = weights.build("particles.weights")?;
-    if density.dim() != x0.d() {
-        return Err(CoreError::config(
-            "particles.weights",
-            format!(
-                "has dimension {}, the particles have {}",
-                density.dim(),
-                x0.d()
-            ),
-        ));
-    }
-    let (kept, w): (Vec<&[f64]>, Vec<f64>) = x0
-        .iter()
-        .map(|x| (x, density.density(x)))
-        .filter(|(_, w)| w.is_finite() && *w > 0.0)
-        .unzip();
-    if kept.len() < 2 {
-        return Err(CoreError::config(
-            "particles.weights",
-            format!(
-                "only {} particle(s) sit where the density is > 0",
-                kept.len()
-            ),
-        ));
-    }
-    let total: f64 = w.iter().sum();
-    let points = Points::new(x0.d(), kept.concat())?;
-    Ok((points, w.iter().map(|v| v / total).collect()))
 }

@@ -17,7 +17,7 @@ pub use swarming::Swarming;
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use crate::config::check_positive;
+use crate::validate::check_positive;
 use crate::{CoreError, Result};
 
 /// A radial kernel `K(x) = k(r2)` with `r2 = |x|^2`.

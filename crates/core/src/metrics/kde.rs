@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::check_positive;
+use crate::validate::check_positive;
 use crate::{CoreError, GaussianMollifier, Grid, Mollifier, Points, Result};
 
 /// KDE bandwidth: a rule of thumb or a fixed value (TOML `"silverman"`, `"scott"` or a number).

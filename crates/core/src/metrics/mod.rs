@@ -1,6 +1,7 @@
 //! Diagnostics of particle measures: KDE, KL and L1 on a grid, moments, MMD, W2 in 1-D and
 //! exact discrete optimal transport.
 
+mod config;
 mod divergence;
 mod emd;
 mod kde;
@@ -9,6 +10,7 @@ mod mmd;
 mod moments;
 mod w2_1d;
 
+pub use config::MetricsConfig;
 pub use divergence::{kl_on_grid, l1_on_grid};
 pub use emd::{Assignment, assignment, exact_ot};
 pub use kde::{Bandwidth, kde_on_grid};

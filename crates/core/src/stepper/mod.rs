@@ -12,7 +12,7 @@ pub use tableau::{ButcherTableau, EULER, HEUN, RK4};
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use crate::config::check_positive;
+use crate::validate::check_positive;
 use crate::{CoreError, Result};
 
 /// A velocity field evaluated on a state `[n, d]`.

@@ -15,12 +15,13 @@ pub use piecewise::PiecewiseConstant;
 pub use uniform_box::UniformBox;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use burn::tensor::Tensor;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_box, check_len, check_positive};
+use crate::validate::{check_box, check_len, check_positive};
 use crate::{CoreError, Grid, Points, Result};
 
 /// A probability density on R^d.
@@ -119,6 +120,34 @@ pub enum TargetConfig {
 }
 
 impl TargetConfig {
+    /// The dimension the config declares, read without building the target (`None` for a
+    /// mixture without components).
+    pub fn dim(&self) -> Option<usize> {
+        match self {
+            Self::Barenblatt { dim, .. } => Some(*dim),
+            Self::UniformBox { lo, .. } | Self::Piecewise { lo, .. } | Self::Image { lo, .. } => {
+                Some(lo.len())
+            }
+            Self::Gaussian { mean, .. } => Some(mean.len()),
+            Self::Mixture { components } => components.first().map(|c| c.mean.len()),
+        }
+    }
+
+    /// Builds the target and checks that it has dimension `d` (that of the particles).
+    ///
+    /// # Errors
+    /// [`Self::build`]'s, and [`CoreError::Config`] under `key` for another dimension.
+    pub fn build_for(&self, key: &str, d: usize) -> Result<Arc<dyn Target>> {
+        let target: Arc<dyn Target> = self.build(key)?.into();
+        if target.dim() != d {
+            return Err(CoreError::config(
+                key,
+                format!("has dimension {}, the particles have {d}", target.dim()),
+            ));
+        }
+        Ok(target)
+    }
+
     /// Builds the target, validating every parameter; `key` is the TOML path of this table.
     ///
     /// # Errors

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use meanfield_core::network_config::DataConfig;
 use meanfield_core::{CoreError, Result};
+
+use super::config::DataConfig;
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};

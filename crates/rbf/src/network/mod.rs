@@ -6,10 +6,12 @@
 //! `x_i -= lr grad_{x_i} E`, which is the flow `dx_i/dt = -N grad_{x_i} E` over a time
 //! `dt = lr / N`.
 
+mod config;
 mod data;
 mod model;
 mod train;
 
+pub use config::{DataConfig, Function, NetworkConfig, OptimizerKind};
 pub use data::Dataset;
 pub use model::RbfNetwork;
 pub use train::{TrainOutcome, Trainer, predict_file};

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 use burn::module::{Module, Param};
 use burn::tensor::Tensor;
 
-use crate::overlap::squared_distances;
+use meanfield_blob::overlap::squared_distances;
 
 /// `f(z) = (1/N) sum_i a_i phi_eps(|x_i - z|)`, `phi_eps` the normalised Gaussian.
 #[derive(Module, Debug)]

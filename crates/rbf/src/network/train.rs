@@ -7,14 +7,16 @@ use std::path::Path;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::network_config::{NetworkConfig, OptimizerKind};
+use meanfield_core::flow::{energy_summary, final_metrics};
 use meanfield_core::{
-    CoreError, Observer, Points, Result, RunConfig, host_vec, initial_positions, tensor_from,
+    CoreError, Method, Observer, Points, Result, RunOutcome, StopReason, host_vec, tensor_from,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
+use serde_json::json;
 
+use super::config::{NetworkConfig, OptimizerKind};
 use super::{Dataset, RbfNetwork};
 
 /// File name of the checkpoint inside a run folder.
@@ -33,8 +35,10 @@ pub struct TrainOutcome {
     pub positions: Points,
     /// Final metrics (train loss as `energy`, `train_mse`, `val_mse`, `eps`).
     pub metrics: Vec<(String, f64)>,
-    /// `Some(message)` when training stopped early (a NaN loss).
-    pub stopped: Option<String>,
+    /// The training loss at every logged step, `(t, loss)`.
+    pub energy: Vec<(f64, f64)>,
+    /// `Some` when training stopped early (a NaN loss).
+    pub stopped: Option<StopReason>,
 }
 
 /// A built training problem.
@@ -49,20 +53,15 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Reads or generates the data, splits it and places the initial centres
-    /// (`particles.init`).
+    /// Reads or generates the data (seeded by `seed`), splits it and places the initial
+    /// centres at `x0`.
     ///
     /// # Errors
     /// Config, data and dimension errors.
-    pub fn new(run: &RunConfig, device: Device) -> Result<Self> {
-        run.validate()?;
-        let config = run
-            .network
-            .clone()
-            .ok_or_else(|| CoreError::config("network", "missing [network] table"))?;
-        let mut rng = StdRng::seed_from_u64(run.seed ^ 0xda7a);
+    pub fn new(config: NetworkConfig, x0: Points, seed: u64, device: Device) -> Result<Self> {
+        config.validate()?;
+        let mut rng = StdRng::seed_from_u64(seed ^ 0xda7a);
         let data = Dataset::from_config(&config.data, &mut rng)?;
-        let x0 = initial_positions(run)?;
         if data.d != x0.d() {
             return Err(CoreError::config(
                 "network.data",
@@ -76,7 +75,7 @@ impl Trainer {
         let (train, validation) = data.split(config.validation_fraction, &mut rng);
         Ok(Self {
             config,
-            seed: run.seed,
+            seed,
             device,
             x0,
             train,
@@ -129,7 +128,7 @@ impl Trainer {
     ///
     /// # Errors
     /// Checkpoint write errors.
-    pub fn run(
+    pub fn train(
         &self,
         observer: &mut dyn Observer,
         checkpoint_dir: Option<&Path>,
@@ -151,6 +150,7 @@ impl Trainer {
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0xba7c);
         let time = |step: usize| step as f64 * c.lr / n as f64;
         let mut metrics = Vec::new();
+        let mut energy = Vec::new();
         let mut stopped = None;
         let mut done = 0;
         let mut last_good = self.x0.clone();
@@ -159,9 +159,9 @@ impl Trainer {
                 let train_loss =
                     Self::loss(&model, self.tensors(&self.train, None)).into_scalar::<f64>();
                 if !train_loss.is_finite() {
-                    stopped = Some(format!(
+                    stopped = Some(StopReason::NonFinite(format!(
                         "stopped at step {step}: the training loss is {train_loss}"
-                    ));
+                    )));
                     break;
                 }
                 last_good = Points::from_tensor(&model.centres());
@@ -172,6 +172,7 @@ impl Trainer {
                     ("eps".to_string(), model.eps()),
                 ];
                 observer.scalars(step, time(step), &metrics);
+                energy.push((time(step), train_loss));
                 if let Some(dir) = checkpoint_dir {
                     save_checkpoint(&model, dir)?;
                 }
@@ -204,7 +205,38 @@ impl Trainer {
             t: time(done),
             positions: last_good,
             metrics,
+            energy,
             stopped,
+        })
+    }
+}
+
+impl Method for Trainer {
+    fn name(&self) -> &'static str {
+        "rbf_network"
+    }
+
+    /// Trains (see [`Trainer::train`]), checkpointing into `dir`, and writes the final centres
+    /// as `particles_final.csv`; the summary holds the loss check and the final metrics.
+    fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let outcome = self.train(observer, dir)?;
+        if let Some(dir) = dir {
+            outcome
+                .positions
+                .write_csv(&dir.join("particles_final.csv"))?;
+        }
+        let mut summary = vec![
+            ("n".to_string(), json!(outcome.positions.n())),
+            ("d".to_string(), json!(outcome.positions.d())),
+            ("t_final".to_string(), json!(outcome.t)),
+        ];
+        summary.extend(energy_summary(&outcome.energy, 1e-12));
+        summary.extend(final_metrics(&outcome.metrics));
+        Ok(RunOutcome {
+            steps: outcome.steps,
+            stopped: outcome.stopped,
+            summary,
+            density: None,
         })
     }
 }
@@ -280,9 +312,11 @@ mod tests {
     use meanfield_core::energy::Evaluation;
     use meanfield_core::{Recorder, cpu_device};
 
+    use meanfield_blob::PairwiseBlob;
+    use meanfield_blob::overlap::CellsOverlap;
+    use meanfield_core::InitConfig;
+
     use super::*;
-    use crate::overlap::CellsOverlap;
-    use crate::pairwise::PairwiseBlob;
 
     /// Full-batch gradient descent on the centres, with `a_i = 1`, `f0 = 0` and data on a grid
     /// weighted `w_q = h / rhobar(z_q)` (rhobar uniform 1/2 on [-1, 1]), follows the blob
@@ -301,18 +335,20 @@ mod tests {
         let data = dir.join("grid.csv");
         std::fs::write(&data, csv).unwrap();
         let (n, eps, lr, steps) = (8, 0.08, 0.002, 25);
-        let config = RunConfig::from_toml(
-            &format!(
-                "name = 'gd'\nmethod = 'rbf_network'\n[particles]\nn = {n}\ninit = {{ kind = 'grid', lo = [-0.4], hi = [0.4] }}\n\
-                 [network]\ndata = {{ kind = 'csv', path = '{}' }}\neps = {eps}\noptimizer = 'gd'\nlr = {lr}\nsteps = {steps}\n\
-                 validation_fraction = 0.0\nlog_every = {steps}\n",
-                data.display()
-            ),
-            &[],
-        )
+        let config: NetworkConfig = toml::from_str(&format!(
+            "data = {{ kind = 'csv', path = '{}' }}\neps = {eps}\noptimizer = 'gd'\nlr = {lr}\nsteps = {steps}\n\
+             validation_fraction = 0.0\nlog_every = {steps}\n",
+            data.display()
+        ))
         .unwrap();
-        let trainer = Trainer::new(&config, cpu_device()).unwrap();
-        let outcome = trainer.run(&mut Recorder::default(), None).unwrap();
+        let start = InitConfig::Grid {
+            lo: vec![-0.4],
+            hi: vec![0.4],
+        }
+        .sample(n, &mut StdRng::seed_from_u64(0))
+        .unwrap();
+        let trainer = Trainer::new(config, start.clone(), 0, cpu_device()).unwrap();
+        let outcome = trainer.train(&mut Recorder::default(), None).unwrap();
         assert!((outcome.t - steps as f64 * lr / n as f64).abs() < 1e-15);
 
         let device = cpu_device();
@@ -324,7 +360,7 @@ mod tests {
             0,
         );
         let m = Tensor::<1>::ones([n], &device).div_scalar(n as f64);
-        let mut x = initial_positions(&config).unwrap().to_tensor(&device);
+        let mut x = start.to_tensor(&device);
         let dt = lr / n as f64;
         for _ in 0..steps {
             let grad = blob.value_and_gradient(&x, &m).1;
@@ -332,7 +368,6 @@ mod tests {
             x = x - grad.mul_scalar(n as f64 * dt);
         }
         let flow = host_vec(x);
-        let start = initial_positions(&config).unwrap();
         for ((gd, fl), x0) in outcome
             .positions
             .as_slice()

@@ -1,14 +1,15 @@
-//! `method = ...` and the `[blob]` table: which particle method a run integrates.
+//! `[blob]`: mollifier and overlap evaluation of the blob methods, and which particle method
+//! a flow integrates.
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_box, check_positive};
-use crate::{CoreError, MollifierKind, Result};
+use meanfield_core::validate::{check_optional_box, check_positive};
+use meanfield_core::{CoreError, MollifierKind, Result};
 
-/// The particle method of a run.
+/// The particle methods this crate builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MethodKind {
+pub enum FlowMethod {
     /// Aggregation-drift flow of `[energy]` (kernel and/or drift).
     #[default]
     Aggregation,
@@ -22,16 +23,9 @@ pub enum MethodKind {
     Langevin,
     /// Stein variational gradient descent with an RBF kernel (median bandwidth).
     Svgd,
-    /// The RBF two-layer network trainer of `[network]`: the particles are the neurons' centres.
-    RbfNetwork,
-    /// Dynamic optimal transport of `[transport]`: trajectories from the particles to the
-    /// target, minimised by gradient descent.
-    DynamicOt,
-    /// The WGAN trainer of `[wgan]` (clipping, gradient penalty or the original GAN loss).
-    Wgan,
 }
 
-impl MethodKind {
+impl FlowMethod {
     /// The name written into summaries.
     pub fn name(self) -> &'static str {
         match self {
@@ -40,10 +34,12 @@ impl MethodKind {
             Self::LinearBlob => "linear_blob",
             Self::Langevin => "langevin",
             Self::Svgd => "svgd",
-            Self::RbfNetwork => "rbf_network",
-            Self::DynamicOt => "dynamic_ot",
-            Self::Wgan => "wgan",
         }
+    }
+
+    /// Whether the method needs a mollifier width `blob.eps`.
+    pub fn needs_eps(self) -> bool {
+        matches!(self, Self::Blob | Self::LinearBlob)
     }
 }
 
@@ -116,14 +112,22 @@ fn default_floor() -> f64 {
 }
 
 impl BlobConfig {
-    /// Checks ranges; `method` says whether `eps` is required.
+    /// `[blob]` with the mollifier width `eps` and every other default.
+    pub fn with_eps(eps: f64) -> Self {
+        Self {
+            eps: Some(eps),
+            ..Self::default()
+        }
+    }
+
+    /// Checks ranges for `method` over `n` particles.
     ///
     /// # Errors
     /// [`CoreError::Config`] naming the key.
-    pub fn validate(&self, method: MethodKind, n: usize) -> Result<()> {
+    pub fn validate(&self, method: FlowMethod, n: usize) -> Result<()> {
         match self.eps {
             Some(eps) => check_positive("blob.eps", eps)?,
-            None if matches!(method, MethodKind::Blob | MethodKind::LinearBlob) => {
+            None if method.needs_eps() => {
                 return Err(CoreError::config(
                     "blob.eps",
                     format!("method `{}` needs a mollifier width eps > 0", method.name()),
@@ -146,16 +150,11 @@ impl BlobConfig {
                 format!("must be in 4..=4096, found {}", self.quadrature_cells),
             ));
         }
-        match (&self.domain_lo, &self.domain_hi) {
-            (Some(lo), Some(hi)) => check_box("blob.domain", lo, hi)?,
-            (None, None) => {}
-            _ => {
-                return Err(CoreError::config(
-                    "blob.domain_lo",
-                    "give both domain_lo and domain_hi, or neither",
-                ));
-            }
-        }
+        check_optional_box(
+            "blob.domain",
+            self.domain_lo.as_deref(),
+            self.domain_hi.as_deref(),
+        )?;
         if !(self.density_floor > 0.0 && self.density_floor < 1.0) {
             return Err(CoreError::config(
                 "blob.density_floor",

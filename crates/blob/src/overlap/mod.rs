@@ -40,8 +40,8 @@ pub(crate) fn differences(a: Tensor<2>, b: Tensor<2>) -> Tensor<3> {
     a.unsqueeze_dim::<3>(1) - b.unsqueeze_dim::<3>(0)
 }
 
-/// `|a_i - b_j|^2` -> `[r, n]`.
-pub(crate) fn squared_distances(a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
+/// `|a_i - b_j|^2` for `a: [r, d]`, `b: [n, d]` -> `[r, n]`.
+pub fn squared_distances(a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
     differences(a, b).square().sum_dim(2).squeeze_dim::<2>(2)
 }
 

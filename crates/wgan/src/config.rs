@@ -1,12 +1,14 @@
-//! `[wgan]` (with `method = "wgan"`): data, networks, loss and optimiser of the WGAN trainer
-//! of meanfield-wgan.
+//! `[wgan]` (with `method = "wgan"`): data, networks, loss and optimiser of the WGAN trainer.
+//! This crate owns the section: it parses with serde (`toml::from_str::<WganConfig>` of the
+//! table's body) and checks itself with [`WganConfig::validate`], or with
+//! [`WganConfig::validate_for`] when the compute device is known.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_len, check_positive};
-use crate::{CoreError, Result};
+use meanfield_core::validate::{check_len, check_positive};
+use meanfield_core::{CoreError, DeviceChoice, Result};
 
 /// The adversarial loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -402,6 +404,22 @@ impl WganConfig {
         }
         Ok(())
     }
+
+    /// [`WganConfig::validate`], then the checks against the compute `device`: the wgpu
+    /// device computes in f32, so `precision = "f64"` is refused there.
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] naming the key.
+    pub fn validate_for(&self, device: DeviceChoice) -> Result<()> {
+        self.validate()?;
+        if device == DeviceChoice::Wgpu && self.precision == Precision::F64 {
+            return Err(CoreError::config(
+                "wgan.precision",
+                "the wgpu device computes in f32; use precision = \"f32\"",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl NetworkShape {
@@ -488,5 +506,15 @@ mod tests {
             let err = parse(&format!("{base}{extra}")).unwrap_err();
             assert!(err.contains(key), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn wgpu_refuses_f64() {
+        let c =
+            parse("data = { kind = 'toy', name = '8gaussians' }\nsteps = 1\nprecision = 'f64'\n")
+                .unwrap();
+        c.validate_for(DeviceChoice::Cpu).unwrap();
+        let err = c.validate_for(DeviceChoice::Wgpu).unwrap_err().to_string();
+        assert!(err.contains("wgan.precision"), "{err}");
     }
 }

@@ -3,14 +3,14 @@
 //! tensor expression with autodiff (N <= 10^4), and one random-batch gradient (p = 32) for
 //! N = 10^6; prints one JSON object per line. Used by `scripts/bench_blob.sh`.
 //!
-//! `cargo run --release -p meanfield-rbf --example blob_step -- 1000 10000`
+//! `cargo run --release -p meanfield-blob --example blob_step -- 1000 10000`
 
 use std::time::Instant;
 
+use meanfield_blob::PairwiseBlob;
+use meanfield_blob::overlap::GaussianOverlap;
 use meanfield_core::energy::Evaluation;
 use meanfield_core::{InitConfig, cpu_device, host_vec, tensor_from};
-use meanfield_rbf::PairwiseBlob;
-use meanfield_rbf::overlap::GaussianOverlap;
 use rand::SeedableRng;
 
 const EPS: f64 = 0.1;

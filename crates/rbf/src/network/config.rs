@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::check_positive;
-use crate::target::TargetConfig;
-use crate::{CoreError, Result};
+use meanfield_core::target::TargetConfig;
+use meanfield_core::validate::check_positive;
+use meanfield_core::{CoreError, Result};
 
 /// A function to learn, `y = f0(z) (+ noise)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,24 @@ fn default_log_every() -> usize {
 }
 
 impl NetworkConfig {
+    /// `[network]` with the given data, width, learning rate and steps and every other default
+    /// (full-batch gradient descent, output weights fixed at 1, 20% held out).
+    pub fn new(data: DataConfig, eps: f64, lr: f64, steps: usize) -> Self {
+        Self {
+            data,
+            eps,
+            train_weights: false,
+            weight_init: one(),
+            train_width: false,
+            optimizer: OptimizerKind::default(),
+            lr,
+            steps,
+            batch_size: default_batch(),
+            validation_fraction: default_validation(),
+            log_every: default_log_every(),
+        }
+    }
+
     /// Checks ranges.
     ///
     /// # Errors

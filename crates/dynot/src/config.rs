@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{check_box, check_len, check_positive};
-use crate::{CoreError, Result};
+use meanfield_core::validate::{check_box, check_len, check_positive};
+use meanfield_core::{CoreError, Result};
 
 /// What the particles must reach at the final level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -233,7 +233,7 @@ pub struct TransportConfig {
     /// the CPU when there are no obstacles, quicksand or acceleration; `tensor` always uses
     /// the autodiff expression (the reference).
     #[serde(default)]
-    pub evaluation: crate::energy::Evaluation,
+    pub evaluation: meanfield_core::energy::Evaluation,
     /// Log every this many iterations.
     #[serde(default = "default_log_every")]
     pub log_every: usize,

@@ -1,0 +1,324 @@
+//! From a [`MethodSpec`] (the settings of `method`, `[blob]`, `[energy]` and `[target]`) to
+//! the particle method it names.
+
+use std::sync::Arc;
+
+use meanfield_core::energy::EnergyConfig;
+use meanfield_core::flow::padded_box;
+use meanfield_core::target::{PiecewiseConstant, Target, TargetConfig};
+use meanfield_core::{CoreError, Grid, MollifierKind, ParticleMethod, Points, Result};
+use serde_json::{Value, json};
+
+use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
+use crate::blob::{BlobMethod, Diffusion};
+use crate::config::{BlobConfig, FlowMethod, OverlapKind};
+use crate::overlap::{Cell, CellsOverlap, FlatOverlap, GaussianOverlap, Overlap};
+use crate::pairwise::PairwiseBlob;
+use crate::quadrature::QuadratureBlob;
+
+/// More cells than this make the piecewise closed form slower than quadrature (`auto`).
+const MAX_CLOSED_FORM_CELLS: usize = 64;
+
+/// Quadrature is for d <= 3.
+const MAX_QUADRATURE_DIM: usize = 3;
+
+/// What a particle method is built from: the method and its config sections.
+#[derive(Debug, Clone, Default)]
+pub struct MethodSpec {
+    /// Which method.
+    pub method: FlowMethod,
+    /// `[blob]`: mollifier, overlap evaluation, random batches, quadrature.
+    pub blob: BlobConfig,
+    /// `[energy]`: interaction and drift added to the method's own term.
+    pub energy: EnergyConfig,
+    /// `[target]`: closed forms of the overlap are chosen by its kind.
+    pub target: Option<TargetConfig>,
+    /// Seed of the random batches.
+    pub seed: u64,
+}
+
+/// A built particle method with the settings its run's summary reports (`eps`, `batch`).
+#[derive(Debug)]
+pub struct BuiltMethod {
+    /// The method.
+    pub method: Box<dyn ParticleMethod>,
+    /// Summary entries describing it.
+    pub summary: Vec<(String, Value)>,
+}
+
+impl MethodSpec {
+    /// The blob method with mollifier width `eps` sampling `target` (a closed-form overlap when
+    /// the target has one, else quadrature).
+    pub fn blob(eps: f64, target: TargetConfig) -> Self {
+        Self {
+            method: FlowMethod::Blob,
+            blob: BlobConfig::with_eps(eps),
+            target: Some(target),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the sections against each other for `n` particles in dimension `d` (when known).
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] naming the first bad key.
+    pub fn validate(&self, n: usize, d: Option<usize>) -> Result<()> {
+        let has_target = self.target.is_some();
+        match self.method {
+            FlowMethod::Aggregation if self.energy.is_empty() => {
+                return Err(CoreError::config(
+                    "energy",
+                    "needs a `kernel`, a `drift`, or both",
+                ));
+            }
+            FlowMethod::Langevin if self.energy.drift.is_none() => {
+                return Err(CoreError::config(
+                    "energy.drift",
+                    "method `langevin` needs a drift (e.g. { kind = \"neg_log_target\" })",
+                ));
+            }
+            FlowMethod::Svgd if !has_target => {
+                return Err(CoreError::config("target", "method `svgd` needs a target"));
+            }
+            _ => {}
+        }
+        self.blob.validate(self.method, n)?;
+        self.energy.validate(d, has_target)
+    }
+
+    /// The method for particles starting at `x0`, `target` the built density of
+    /// [`MethodSpec::target`] (built here when `None`).
+    ///
+    /// # Errors
+    /// Config errors naming the key (a missing eps, `eps^2 >= 2 sigma^2` for the Gaussian
+    /// closed form, no closed form for the asked combination, an under-resolved or oversized
+    /// quadrature grid), and file errors of the target.
+    pub fn build(&self, x0: &Points, target: Option<Arc<dyn Target>>) -> Result<BuiltMethod> {
+        let d = x0.d();
+        self.validate(x0.n(), Some(d))?;
+        let target = match (target, &self.target) {
+            (Some(t), _) => Some(t),
+            (None, Some(config)) => Some(config.build_for("target", d)?),
+            (None, None) => None,
+        };
+        let energy = self.energy.build(d, target.clone())?;
+        let blob = &self.blob;
+        // The KDE width of the free-energy estimate: eps, else Silverman's rule on the start.
+        let kde_eps = blob
+            .eps
+            .unwrap_or_else(|| meanfield_core::metrics::Bandwidth::default().resolve(x0));
+        let free_energy = |energy| FreeEnergy::new(blob.mollifier.build(kde_eps), energy);
+        let method: Box<dyn ParticleMethod> = match self.method {
+            FlowMethod::Aggregation => Box::new(energy.ok_or_else(|| {
+                CoreError::config("energy", "needs a `kernel`, a `drift`, or both")
+            })?),
+            FlowMethod::Blob => {
+                let eps = blob
+                    .eps
+                    .ok_or_else(|| CoreError::config("blob.eps", "method `blob` needs eps"))?;
+                Box::new(BlobMethod::new(
+                    self.diffusion(x0, eps, target.as_deref())?,
+                    energy,
+                ))
+            }
+            FlowMethod::LinearBlob => Box::new(LinearBlob(free_energy(energy))),
+            FlowMethod::Langevin => Box::new(Langevin(free_energy(energy))),
+            FlowMethod::Svgd => {
+                if energy.is_some() {
+                    return Err(CoreError::config(
+                        "energy",
+                        "`svgd` follows the target's score only: remove the kernel and drift",
+                    ));
+                }
+                let target = target
+                    .ok_or_else(|| CoreError::config("target", "method `svgd` needs a target"))?;
+                Box::new(Svgd::new(Arc::clone(&target), free_energy(None))?)
+            }
+        };
+        let mut summary = Vec::new();
+        if let Some(eps) = blob.eps {
+            summary.push(("eps".to_string(), json!(eps)));
+        }
+        if blob.batch > 0 {
+            summary.push(("batch".to_string(), json!(blob.batch)));
+        }
+        Ok(BuiltMethod { method, summary })
+    }
+
+    /// The porous-medium term: a closed-form overlap when there is one, else quadrature.
+    fn diffusion(&self, x0: &Points, eps: f64, target: Option<&dyn Target>) -> Result<Diffusion> {
+        let blob = &self.blob;
+        let d = x0.d();
+        let closed = match blob.overlap {
+            OverlapKind::Quadrature => None,
+            OverlapKind::Auto | OverlapKind::ClosedForm => self.closed_form(d, eps)?,
+        };
+        if let Some(overlap) = closed {
+            return Ok(Diffusion::Pairwise(Box::new(PairwiseBlob::new(
+                overlap,
+                self.energy.tile,
+                self.energy.evaluation,
+                blob.batch,
+                self.seed ^ 0xba7c,
+            ))));
+        }
+        if blob.overlap == OverlapKind::ClosedForm {
+            return Err(CoreError::config(
+                "blob.overlap",
+                "no closed form for this target and mollifier (the Gaussian mollifier has them for no target, uniform_box, piecewise and gaussian); use \"quadrature\"",
+            ));
+        }
+        if blob.batch > 0 {
+            return Err(CoreError::config(
+                "blob.batch",
+                "random batches apply to the pairwise closed forms; quadrature is already O(N)",
+            ));
+        }
+        if d > MAX_QUADRATURE_DIM {
+            return Err(CoreError::config(
+                "blob.overlap",
+                format!("quadrature is for d <= {MAX_QUADRATURE_DIM}, found d = {d}"),
+            ));
+        }
+        let (lo, hi) = self.domain(x0)?;
+        let grid = Grid::new(lo, hi, vec![blob.quadrature_cells; d])
+            .map_err(|e| CoreError::config("blob.quadrature_cells", e.to_string()))?;
+        let density = match target {
+            Some(t) => t.density_on_grid(&grid),
+            None => vec![1.0; grid.len()],
+        };
+        QuadratureBlob::new(
+            blob.mollifier.build(eps),
+            grid,
+            density,
+            blob.density_floor,
+            self.energy.tile,
+            self.energy.evaluation,
+        )
+        .map(Diffusion::Quadrature)
+    }
+
+    /// The closed-form overlap of the target, if the Gaussian mollifier has one.
+    fn closed_form(&self, d: usize, eps: f64) -> Result<Option<Box<dyn Overlap>>> {
+        let floor = self.blob.density_floor;
+        if self.blob.mollifier != MollifierKind::Gaussian {
+            return Ok(None);
+        }
+        Ok(match &self.target {
+            None => Some(Box::new(FlatOverlap::new(eps, d))),
+            Some(TargetConfig::UniformBox { lo, hi }) => {
+                Some(Box::new(CellsOverlap::uniform_box(eps, lo, hi, floor)))
+            }
+            Some(TargetConfig::Piecewise {
+                lo,
+                hi,
+                cells,
+                values,
+            }) => {
+                let grid = Grid::new(lo.clone(), hi.clone(), cells.clone())?;
+                if grid.len() > MAX_CLOSED_FORM_CELLS && self.blob.overlap == OverlapKind::Auto {
+                    return Ok(None);
+                }
+                Some(Box::new(cells_of(
+                    &PiecewiseConstant::new(grid, values.clone(), "target.values")?,
+                    eps,
+                    floor,
+                )))
+            }
+            Some(TargetConfig::Gaussian { mean, std }) => {
+                let std = if std.len() == 1 {
+                    vec![std[0]; d]
+                } else {
+                    std.clone()
+                };
+                Some(Box::new(GaussianOverlap::new(eps, mean.clone(), &std)?))
+            }
+            Some(
+                TargetConfig::Mixture { .. }
+                | TargetConfig::Image { .. }
+                | TargetConfig::Barenblatt { .. },
+            ) => None,
+        })
+    }
+
+    /// The quadrature domain: `blob.domain_lo/hi`, else the target's support box padded by
+    /// 10 eps (where the density floor holds mass back), else its components' `mean +- 5 std`,
+    /// else the particles' box.
+    fn domain(&self, x0: &Points) -> Result<(Vec<f64>, Vec<f64>)> {
+        domain(&self.blob, self.target.as_ref(), x0)
+    }
+}
+
+/// The cells of a piecewise-constant density as boxes.
+fn cells_of(density: &PiecewiseConstant, eps: f64, floor: f64) -> CellsOverlap {
+    let grid = density.grid();
+    let d = grid.d();
+    let centres = grid.centres();
+    let cells = density
+        .heights()
+        .iter()
+        .enumerate()
+        .map(|(q, h)| {
+            let c = &centres[q * d..(q + 1) * d];
+            Cell {
+                lo: (0..d).map(|k| c[k] - 0.5 * grid.spacing(k)).collect(),
+                hi: (0..d).map(|k| c[k] + 0.5 * grid.spacing(k)).collect(),
+                height: *h,
+            }
+        })
+        .collect();
+    CellsOverlap::new(eps, cells, floor)
+}
+
+/// `[lo - pad, hi + pad]`.
+fn padded(lo: &[f64], hi: &[f64], pad: f64) -> (Vec<f64>, Vec<f64>) {
+    (
+        lo.iter().map(|v| v - pad).collect(),
+        hi.iter().map(|v| v + pad).collect(),
+    )
+}
+
+fn domain(
+    blob: &BlobConfig,
+    target: Option<&TargetConfig>,
+    x0: &Points,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let d = x0.d();
+    let pad = 10.0 * blob.eps.unwrap_or(0.0);
+    if let (Some(lo), Some(hi)) = (&blob.domain_lo, &blob.domain_hi) {
+        if lo.len() != d {
+            return Err(CoreError::config(
+                "blob.domain_lo",
+                format!("has {} entries, the particles have dimension {d}", lo.len()),
+            ));
+        }
+        return Ok((lo.clone(), hi.clone()));
+    }
+    let gaussians = |parts: Vec<(&Vec<f64>, &Vec<f64>)>| {
+        let mut lo = vec![f64::INFINITY; d];
+        let mut hi = vec![f64::NEG_INFINITY; d];
+        for (mean, std) in parts {
+            for k in 0..d {
+                let s = if std.len() == 1 { std[0] } else { std[k] };
+                lo[k] = lo[k].min(mean[k] - 5.0 * s);
+                hi[k] = hi[k].max(mean[k] + 5.0 * s);
+            }
+        }
+        (lo, hi)
+    };
+    match target {
+        Some(TargetConfig::UniformBox { lo, hi } | TargetConfig::Piecewise { lo, hi, .. }) => {
+            Ok(padded(lo, hi, pad))
+        }
+        Some(TargetConfig::Image { lo, hi, .. }) => Ok(padded(lo, hi, pad)),
+        Some(TargetConfig::Gaussian { mean, std }) => Ok(gaussians(vec![(mean, std)])),
+        Some(TargetConfig::Barenblatt { dim, time }) => {
+            let r = meanfield_core::target::Barenblatt::new(*dim, *time).radius() * 1.1;
+            Ok((vec![-r; d], vec![r; d]))
+        }
+        Some(TargetConfig::Mixture { components }) => Ok(gaussians(
+            components.iter().map(|c| (&c.mean, &c.std)).collect(),
+        )),
+        None => Ok(padded_box(x0, 1.0)),
+    }
+}

@@ -1,0 +1,159 @@
+//! The one run driver: every method goes from a validated config to its run folder by the
+//! same path. Build the method (data read, targets built, checkpoint checked) before the
+//! folder exists, create the folder, run with the logger as observer, write `summary.json`,
+//! draw the figures, and report a stop as an error after everything is written.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use meanfield_core::{Method, ParticleFlow, RunOutcome};
+use meanfield_dynot::TransportRun;
+use meanfield_log::{RunFolder, RunLogger};
+use meanfield_rbf::network::Trainer;
+use meanfield_wgan::WganRun;
+use serde_json::{Map, Value, json};
+
+use crate::config::{MethodKind, RunConfig};
+
+/// The method of a validated config, built and ready to run.
+///
+/// # Errors
+/// Config, data and file errors, each naming the key or file.
+pub fn build_method(config: &RunConfig) -> anyhow::Result<Box<dyn Method>> {
+    let device = config.device.device()?;
+    if config.method == MethodKind::Wgan {
+        let wgan = config
+            .wgan
+            .clone()
+            .context("method `wgan` needs a [wgan] table")?;
+        return Ok(Box::new(WganRun::new(wgan, config.seed, device)?));
+    }
+    device.seed(config.seed);
+    let particles = config.particles()?;
+    Ok(match config.method {
+        MethodKind::RbfNetwork => {
+            let network = config
+                .network
+                .clone()
+                .context("method `rbf_network` needs a [network] table")?;
+            let x0 = particles.initial_positions(config.seed)?;
+            Box::new(Trainer::new(network, x0, config.seed, device)?)
+        }
+        MethodKind::DynamicOt => {
+            let transport = config
+                .transport
+                .as_ref()
+                .context("method `dynamic_ot` needs a [transport] table")?;
+            Box::new(TransportRun::new(
+                transport,
+                particles,
+                config.target.as_ref(),
+                &config.metrics,
+                config.seed,
+                device,
+            )?)
+        }
+        flow => {
+            let kind = flow.flow().context("a particle flow")?;
+            let positions = particles.initial_positions(config.seed)?;
+            let d = positions.d();
+            let target = match &config.target {
+                Some(t) => Some(t.build_for("target", d)?),
+                None => None,
+            };
+            let reference = match &config.metrics.reference {
+                Some(r) => Some(r.build_for("metrics.reference", d)?),
+                None => target.clone(),
+            };
+            let built = config.blob_spec(kind).build(&positions, target)?;
+            let (x0, m0) = particles.weighted(positions)?;
+            Box::new(
+                ParticleFlow::new(built.method, x0, device)
+                    .with_masses(m0)?
+                    .with_flow(config.flow.clone())?
+                    .with_metrics(config.metrics.clone(), reference)?
+                    .with_seed(config.seed)
+                    .with_summary(built.summary),
+            )
+        }
+    })
+}
+
+/// Runs `config` into the new folder `out` and returns its summary. Everything is validated
+/// and built before the folder is created; a run that stops early keeps its files and returns
+/// an error.
+///
+/// # Errors
+/// Build and file errors; a stopped run.
+pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<Value> {
+    let mut method = build_method(config)?;
+    let folder = RunFolder::create(out)?;
+    let logger = RunLogger::new(folder.clone(), &config.name, &config.to_toml())?;
+    drive(config, method.as_mut(), &folder, logger)
+}
+
+/// Continues the run in `dir` from its checkpoint (its config with any overrides). The
+/// checkpoint is checked before anything in the folder changes.
+///
+/// # Errors
+/// A method that cannot resume, a missing or incompatible checkpoint; as [`execute`].
+pub fn resume(config: &RunConfig, dir: &Path) -> anyhow::Result<Value> {
+    let mut method = build_method(config)?;
+    let start = method.resume(dir)?;
+    let folder = RunFolder::reopen(dir)?;
+    let logger = RunLogger::resume(folder.clone(), &config.name, &config.to_toml(), start)?;
+    drive(config, method.as_mut(), &folder, logger)
+}
+
+fn drive(
+    config: &RunConfig,
+    method: &mut dyn Method,
+    folder: &RunFolder,
+    mut logger: RunLogger,
+) -> anyhow::Result<Value> {
+    let clock = Instant::now();
+    let outcome = method.run(&mut logger, Some(folder.dir()))?;
+    let summary = summary(
+        config,
+        method.name(),
+        &outcome,
+        clock.elapsed().as_secs_f64(),
+    );
+    folder.write_summary(&summary)?;
+    logger.finish(outcome.density.as_deref())?;
+    if let Some(stop) = &outcome.stopped {
+        bail!(
+            "{}: {stop}; everything up to then is in the folder",
+            folder.dir().display()
+        );
+    }
+    Ok(summary)
+}
+
+/// `summary.json`: the run's identity (`name`, `method`, `status` "ok" or "stopped", the stop's
+/// `message` and `stop_reason`, `seed`, `device`, `steps`, `wall_seconds`), then the method's
+/// own entries.
+fn summary(config: &RunConfig, method: &str, outcome: &RunOutcome, wall_seconds: f64) -> Value {
+    let mut map = Map::new();
+    map.insert("name".into(), json!(config.name));
+    map.insert("method".into(), json!(method));
+    let status = if outcome.stopped.is_some() {
+        "stopped"
+    } else {
+        "ok"
+    };
+    map.insert("status".into(), json!(status));
+    if let Some(stop) = &outcome.stopped {
+        map.insert("message".into(), json!(stop.message()));
+        map.insert("stop_reason".into(), json!(stop.kind()));
+    }
+    map.insert("seed".into(), json!(config.seed));
+    map.insert("device".into(), json!(config.device));
+    map.insert("steps".into(), json!(outcome.steps));
+    map.insert("wall_seconds".into(), json!(wall_seconds));
+    for (key, value) in &outcome.summary {
+        map.insert(key.clone(), value.clone());
+    }
+    Value::Object(map)
+}

@@ -1,0 +1,188 @@
+//! A dynamic OT run for the run driver: solve, write the paths and end points, and report the
+//! cost against the exact reference and the MMD of the end points (and of new sources pushed
+//! through the learned map) against the target.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
+use meanfield_core::target::TargetConfig;
+use meanfield_core::{
+    CoreError, InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome,
+    StopReason,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::json;
+
+use crate::config::TransportConfig;
+use crate::figure::paths_figure;
+use crate::{Problem, SOURCES_FILE, Solution, TransportMap, solve};
+
+/// A dynamic OT problem with what its run reports: the MMD settings, and the sources to push
+/// through the learned map.
+#[derive(Debug)]
+pub struct TransportRun {
+    problem: Problem,
+    device: Device,
+    seed: u64,
+    mmd_samples: usize,
+    mmd_bandwidth: f64,
+    /// Where new sources are drawn from, and how many per particle (`push_multiple`).
+    push: Option<(InitConfig, usize)>,
+}
+
+impl TransportRun {
+    /// The run of `[transport]` from the sources `particles` (seeded by `seed`) to `target`;
+    /// the MMD of the end points uses `metrics.mmd_samples` and `metrics.mmd_bandwidth`.
+    ///
+    /// # Errors
+    /// [`Problem::new`]'s; `push_multiple` without a random initialiser or a target.
+    pub fn new(
+        transport: &TransportConfig,
+        particles: &ParticlesConfig,
+        target: Option<&TargetConfig>,
+        metrics: &MetricsConfig,
+        seed: u64,
+        device: Device,
+    ) -> Result<Self> {
+        let fixed = matches!(
+            particles.init,
+            InitConfig::Grid { .. } | InitConfig::Csv { .. }
+        );
+        if transport.push_multiple > 0 && (fixed || target.is_none()) {
+            return Err(CoreError::config(
+                "transport.push_multiple",
+                "needs a random [particles.init] to draw new sources from and a [target] to compare with",
+            ));
+        }
+        let sources = particles.initial_positions(seed)?;
+        let problem = Problem::new(transport, sources, target, seed)?;
+        Ok(Self {
+            problem,
+            device,
+            seed,
+            mmd_samples: metrics.mmd_samples,
+            mmd_bandwidth: metrics.mmd_bandwidth,
+            push: (transport.push_multiple > 0)
+                .then(|| (particles.init.clone(), transport.push_multiple)),
+        })
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    /// Solves, reporting to `observer`.
+    pub fn solve(&self, observer: &mut dyn Observer) -> Solution {
+        let problem = &self.problem;
+        let monitor = |ends: &Points, parts: &[(String, f64)]| problem.monitor(ends, parts);
+        solve(
+            &problem.objective,
+            &problem.init,
+            &problem.settings,
+            &self.device,
+            &monitor,
+            observer,
+        )
+    }
+
+    /// `push_multiple x N` new sources drawn from `[particles.init]` (another seed), pushed
+    /// through the map `x^0 -> x^L` of the solution.
+    ///
+    /// # Errors
+    /// Shape errors of the map.
+    pub fn push_new_sources(&self, ends: &Points) -> Result<Option<Points>> {
+        let Some((init, multiple)) = &self.push else {
+            return Ok(None);
+        };
+        let map = TransportMap::new(self.problem.objective.sources.clone(), ends.clone())?;
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x9e37);
+        let fresh = init.sample(multiple * ends.n(), &mut rng)?;
+        let pushed: Vec<f64> = fresh.iter().flat_map(|x| map.push(x)).collect();
+        Ok(Some(Points::new(ends.d(), pushed)?))
+    }
+
+    /// The summary of a solution: size, penalty settings, objective parts, the monitor's
+    /// numbers, the exact cost, and the MMDs of end points and pushed points (each beside as
+    /// many i.i.d. target samples, against one large reference sample).
+    fn summary(
+        &self,
+        solution: &Solution,
+        ends: &Points,
+        pushed: Option<&Points>,
+        out: &mut RunOutcome,
+    ) -> Result<()> {
+        let problem = &self.problem;
+        out.insert("n", solution.n);
+        out.insert("d", solution.d);
+        out.insert("levels", solution.levels);
+        out.insert("delta", problem.settings.delta);
+        out.insert("eps_pen", problem.settings.eps_pen);
+        out.insert("best_start", solution.best_start);
+        for (k, v) in &solution.parts {
+            out.insert(k.clone(), json!(v));
+        }
+        for (k, v) in problem.monitor(ends, &solution.parts) {
+            out.insert(k, json!(v));
+        }
+        if let Some(exact) = &problem.exact {
+            out.insert("exact_cost", exact.cost);
+        }
+        if let Some(target) = &problem.target {
+            let mut rng = StdRng::seed_from_u64(self.seed ^ 0x3d3d);
+            let reference = target.sample(self.mmd_samples, &mut rng);
+            let iid = target.sample(ends.n(), &mut rng);
+            let h = self.mmd_bandwidth;
+            out.insert("mmd_final", json!(mmd_gaussian(ends, &reference, h)?));
+            out.insert("mmd_iid", json!(mmd_gaussian(&iid, &reference, h)?));
+            if let Some(pushed) = pushed {
+                let iid = target.sample(pushed.n(), &mut rng);
+                out.insert("pushed_n", pushed.n());
+                out.insert("mmd_pushed", json!(mmd_gaussian(pushed, &reference, h)?));
+                out.insert("mmd_pushed_iid", json!(mmd_gaussian(&iid, &reference, h)?));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Method for TransportRun {
+    fn name(&self) -> &'static str {
+        "dynamic_ot"
+    }
+
+    /// Solves and writes `sources.csv`, `particles_final.csv` (the end points),
+    /// `trajectories.csv`, `pushed.csv` (with `push_multiple`) and `paths.png` into `dir`.
+    fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let solution = self.solve(observer);
+        let ends = solution.level(solution.levels);
+        let pushed = self.push_new_sources(&ends)?;
+        if let Some(dir) = dir {
+            self.problem
+                .objective
+                .sources
+                .write_csv(&dir.join(SOURCES_FILE))?;
+            ends.write_csv(&dir.join("particles_final.csv"))?;
+            solution.write_csv(&dir.join("trajectories.csv"))?;
+            if let Some(p) = &pushed {
+                p.write_csv(&dir.join("pushed.csv"))?;
+            }
+        }
+        let mut out = RunOutcome {
+            steps: solution.iterations,
+            stopped: solution.stopped.clone().map(StopReason::NonFinite),
+            summary: Vec::new(),
+            density: self.problem.target.clone(),
+        };
+        self.summary(&solution, &ends, pushed.as_ref(), &mut out)?;
+        if let Some(dir) = dir {
+            let path = dir.join("paths.png");
+            paths_figure(&self.problem, &solution)
+                .and_then(|figure| figure.save_png(&path))
+                .map_err(|e| CoreError::file(&path, e.to_string()))?;
+        }
+        Ok(out)
+    }
+}
