@@ -7,6 +7,7 @@ use meanfield_core::energy::EnergyConfig;
 use meanfield_core::flow::padded_box;
 use meanfield_core::target::{PiecewiseConstant, Target, TargetConfig};
 use meanfield_core::{CoreError, Grid, MollifierKind, ParticleMethod, Points, Result};
+use rand::SeedableRng;
 use serde_json::{Value, json};
 
 use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
@@ -149,8 +150,11 @@ impl MethodSpec {
     fn diffusion(&self, x0: &Points, eps: f64, target: Option<&dyn Target>) -> Result<Diffusion> {
         let blob = &self.blob;
         let d = x0.d();
+        // A density given without its config (a target of the caller's own) has no closed form.
+        let custom = target.is_some() && self.target.is_none();
         let closed = match blob.overlap {
             OverlapKind::Quadrature => None,
+            _ if custom => None,
             OverlapKind::Auto | OverlapKind::ClosedForm => self.closed_form(d, eps)?,
         };
         if let Some(overlap) = closed {
@@ -180,7 +184,15 @@ impl MethodSpec {
                 format!("quadrature is for d <= {MAX_QUADRATURE_DIM}, found d = {d}"),
             ));
         }
-        let (lo, hi) = self.domain(x0)?;
+        let (lo, hi) = match target {
+            Some(t) if custom && blob.domain_lo.is_none() => {
+                // The box of the target's samples, padded as a support box is.
+                let samples = t.sample(4000, &mut rand::rngs::StdRng::seed_from_u64(0));
+                let (lo, hi) = padded_box(&samples, 0.05);
+                padded(&lo, &hi, 10.0 * eps)
+            }
+            _ => self.domain(x0)?,
+        };
         let grid = Grid::new(lo, hi, vec![blob.quadrature_cells; d])
             .map_err(|e| CoreError::config("blob.quadrature_cells", e.to_string()))?;
         let density = match target {

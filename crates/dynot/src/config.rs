@@ -276,6 +276,43 @@ fn default_log_every() -> usize {
 }
 
 impl TransportConfig {
+    /// `[transport]` to `target` over `levels` time steps, with penalty `eps_pen` and plain
+    /// gradient descent of step `lr` for `iterations`; every other field at its default.
+    pub fn new(
+        target: EndpointTarget,
+        levels: usize,
+        eps_pen: f64,
+        lr: f64,
+        iterations: usize,
+    ) -> Self {
+        Self {
+            levels,
+            target,
+            delta: None,
+            eps_pen,
+            quadrature_cells: default_cells(),
+            optimizer: PathOptimizer::default(),
+            lr,
+            iterations,
+            plateau_patience: default_patience(),
+            stop_tol: default_stop_tol(),
+            stop_window: default_stop_window(),
+            init: PathInit::default(),
+            anneal: None,
+            restarts: 0,
+            perturbation: default_perturbation(),
+            obstacles: Vec::new(),
+            obstacle_weight: default_obstacle_weight(),
+            quicksand: Vec::new(),
+            quicksand_edge: default_edge(),
+            kinetic_weight: one(),
+            acceleration: None,
+            push_multiple: 0,
+            evaluation: meanfield_core::energy::Evaluation::default(),
+            log_every: default_log_every(),
+        }
+    }
+
     /// Checks ranges against the particle dimension `d` and count `n`.
     ///
     /// # Errors

@@ -59,8 +59,17 @@ impl TransportMap {
     /// The image of `x`: the affine fit `y = A x + c` on the `2 (d + 1)` nearest sources,
     /// weighted by inverse squared distance (so it interpolates: a source is sent to its
     /// image) and slightly regularised towards a translation. Exact for affine maps.
-    pub fn push(&self, x: &[f64]) -> Vec<f64> {
+    ///
+    /// # Errors
+    /// [`CoreError::Shape`] when `x` does not have the map's dimension.
+    pub fn push(&self, x: &[f64]) -> Result<Vec<f64>> {
         let d = self.dim();
+        if x.len() != d {
+            return Err(CoreError::Shape(format!(
+                "a point to push has {} coordinates, the map takes {d}",
+                x.len()
+            )));
+        }
         let k = (2 * (d + 1)).min(self.sources.n());
         let mut order: Vec<(f64, usize)> = self
             .sources
@@ -93,7 +102,7 @@ impl TransportMap {
         for a in 1..m {
             ata[a * m + a] += 1e-10 * scale;
         }
-        solve_intercept(&mut ata, &mut aty, m, d)
+        Ok(solve_intercept(&mut ata, &mut aty, m, d))
     }
 }
 
@@ -147,12 +156,21 @@ mod tests {
         let images = Points::new(2, sources.iter().flat_map(f).collect()).unwrap();
         let map = TransportMap::new(sources, images).unwrap();
         for q in [[0.1, 0.7], [0.55, 0.05], [1.2, -0.1]] {
-            let y = map.push(&q);
+            let y = map.push(&q).unwrap();
             let e = f(&q);
             assert!(
                 (y[0] - e[0]).abs() < 1e-8 && (y[1] - e[1]).abs() < 1e-8,
                 "{y:?} vs {e:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_point_of_another_dimension_is_refused() {
+        let sources = Points::new(2, vec![0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0]).unwrap();
+        let map = TransportMap::new(sources.clone(), sources).unwrap();
+        let err = map.push(&[0.5]).unwrap_err().to_string();
+        assert!(err.contains("1 coordinates, the map takes 2"), "{err}");
+        assert_eq!(map.push(&[1.0, 1.0]).unwrap().len(), 2);
     }
 }

@@ -100,8 +100,11 @@ impl TransportRun {
         let map = TransportMap::new(self.problem.objective.sources.clone(), ends.clone())?;
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0x9e37);
         let fresh = init.sample(multiple * ends.n(), &mut rng)?;
-        let pushed: Vec<f64> = fresh.iter().flat_map(|x| map.push(x)).collect();
-        Ok(Some(Points::new(ends.d(), pushed)?))
+        let pushed = fresh
+            .iter()
+            .map(|x| map.push(x))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Points::new(ends.d(), pushed.concat())?))
     }
 
     /// The summary of a solution: size, penalty settings, objective parts, the monitor's

@@ -46,3 +46,11 @@ fn main() -> meanfield_core::Result<()> {
     println!("after {} steps: exact W1 = {w1:.4}", outcome.steps);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn example_runs() {
+        super::main().unwrap();
+    }
+}

@@ -214,7 +214,11 @@ pub fn read_idx(path: &Path) -> Result<(ImageShape, Vec<f64>)> {
     if n == 0 || h == 0 || w == 0 {
         return Err(fail(format!("empty data set: header says {n} x {h} x {w}")));
     }
-    let expected = n * h * w;
+    let Some(expected) = n.checked_mul(h).and_then(|nh| nh.checked_mul(w)) else {
+        return Err(fail(format!(
+            "corrupt header: {n} x {h} x {w} pixels overflow the address space"
+        )));
+    };
     let pixels = &bytes[16..];
     if pixels.len() < expected {
         return Err(fail(format!(
@@ -342,6 +346,14 @@ mod tests {
         let gz = dir.path().join("corrupt.gz");
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
         assert!(read_idx(&gz).unwrap_err().to_string().contains("gzip"));
+        let mut huge = vec![0, 0, 8, 3];
+        for v in [u32::MAX, u32::MAX, u32::MAX] {
+            huge.extend(v.to_be_bytes());
+        }
+        let overflowing = dir.path().join("huge.idx");
+        std::fs::write(&overflowing, [huge, vec![0; 64]].concat()).unwrap();
+        let err = read_idx(&overflowing).unwrap_err().to_string();
+        assert!(err.contains("overflow"), "{err}");
     }
 
     #[test]

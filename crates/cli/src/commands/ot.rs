@@ -72,7 +72,12 @@ fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
             map.dim()
         );
     }
-    let pushed = Points::new(input.d(), input.iter().flat_map(|x| map.push(x)).collect())?;
+    let pushed = input
+        .iter()
+        .map(|x| map.push(x))
+        .collect::<meanfield_core::Result<Vec<_>>>()
+        .with_context(|| args.input.display().to_string())?;
+    let pushed = Points::new(input.d(), pushed.concat())?;
     pushed.write_csv(&args.out)?;
     println!(
         "{}",

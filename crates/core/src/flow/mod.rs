@@ -412,3 +412,50 @@ fn remove_fraction(
         kept_masses.iter().map(|m| m / total).collect(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cpu_device;
+    use crate::energy::{AggregationEnergy, Evaluation, Interaction};
+    use crate::kernel::KernelConfig;
+
+    fn swarm(n: usize) -> ParticleFlow {
+        let x0 = Points::new(1, (0..n).map(|i| i as f64 * 0.1).collect()).unwrap();
+        let kernel = KernelConfig::Swarming { a: 4.0, b: 2.0 }.build();
+        let energy =
+            AggregationEnergy::new(Some(Interaction::new(kernel, 16, Evaluation::Auto)), None);
+        ParticleFlow::new(Box::new(energy), x0, cpu_device())
+    }
+
+    fn removing(fraction: f64) -> FlowConfig {
+        FlowConfig {
+            dt: 0.1,
+            t_final: 1.0,
+            remove: Some(RemovalConfig { at: 0.5, fraction }),
+            ..FlowConfig::default()
+        }
+    }
+
+    /// Two particles cannot lose one and keep two: refused when the flow is built, not a panic
+    /// at the removal step.
+    #[test]
+    fn a_removal_from_two_particles_is_refused() {
+        let err = swarm(2).with_flow(removing(0.5)).unwrap_err().to_string();
+        assert!(
+            err.contains("flow.remove") && err.contains("at least 3"),
+            "{err}"
+        );
+        let flow = swarm(3).with_flow(removing(0.9)).unwrap();
+        let outcome = flow.integrate(&mut crate::Recorder::default()).unwrap();
+        assert_eq!(outcome.positions.n(), 2);
+        assert!(outcome.stopped.is_none());
+    }
+
+    #[test]
+    fn masses_must_match_the_particles() {
+        assert!(swarm(4).with_masses(vec![0.5; 3]).is_err());
+        assert!(swarm(2).with_masses(vec![1.0, f64::NAN]).is_err());
+        assert!(swarm(2).with_masses(vec![0.25, 0.75]).is_ok());
+    }
+}

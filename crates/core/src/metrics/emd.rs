@@ -1,18 +1,24 @@
 //! Exact discrete optimal transport between two equal-size, equal-weight point clouds.
 //!
 //! With equal weights 1/n the optimal plan is a permutation (Birkhoff), so the problem is a
-//! linear sum assignment, solved exactly by [`min_cost_matching`].
+//! linear sum assignment, solved exactly by [`min_cost_matching_with_duals`].
 
-use super::matching::{PairCost, min_cost_matching};
+use super::matching::{Matching, PairCost, min_cost_matching_with_duals};
 use crate::{CoreError, Points, Result};
 
-/// The optimal matching and its cost.
+/// The optimal matching, its cost, and the dual potentials that certify it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     /// `W2^2 = (1/n) sum_i |a_i - b_{matching[i]}|^2`.
     pub cost: f64,
     /// `matching[i]` is the index in `b` that `a_i` is sent to.
     pub matching: Vec<usize>,
+    /// Dual potential `f` on `a`, and
+    pub potential_a: Vec<f64>,
+    /// dual potential `g` on `b`: `f_i + g_j <= c(a_i, b_j)` for every pair (up to 1e-10 of
+    /// the largest candidate cost), with equality on the matching, so that
+    /// `cost = mean(f) + mean(g)` (POT's `log["u"]`, `log["v"]` for weights 1/n).
+    pub potential_b: Vec<f64>,
 }
 
 /// Exact squared-W2 optimal transport between `a` and `b` (n points each, weights 1/n).
@@ -47,7 +53,7 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
         }
     }
     let costs = SquaredDistances { a, b };
-    Ok(priced(&costs, min_cost_matching(&costs)))
+    Ok(priced(&costs, min_cost_matching_with_duals(&costs)))
 }
 
 /// `|a_i - b_j|^2`, computed when asked (no n x n matrix).
@@ -81,8 +87,9 @@ impl PairCost for Matrix<'_> {
     }
 }
 
-/// The matching with its mean cost.
-fn priced(costs: &impl PairCost, matching: Vec<usize>) -> Assignment {
+/// The matching with its mean cost and its potentials.
+fn priced(costs: &impl PairCost, solved: Matching) -> Assignment {
+    let matching = solved.matching;
     let total: f64 = matching
         .iter()
         .enumerate()
@@ -91,6 +98,8 @@ fn priced(costs: &impl PairCost, matching: Vec<usize>) -> Assignment {
     Assignment {
         cost: total / matching.len() as f64,
         matching,
+        potential_a: solved.row_duals,
+        potential_b: solved.column_duals,
     }
 }
 
@@ -117,7 +126,7 @@ pub fn assignment(n: usize, cost: &[f64]) -> Result<Assignment> {
         )));
     }
     let costs = Matrix { n, cost };
-    Ok(priced(&costs, min_cost_matching(&costs)))
+    Ok(priced(&costs, min_cost_matching_with_duals(&costs)))
 }
 
 #[cfg(test)]
@@ -187,5 +196,53 @@ mod tests {
 
     fn a_pair() -> Points {
         Points::new(2, vec![0.0, 0.0, 1.0, 1.0]).unwrap()
+    }
+
+    /// The potentials certify the plan: `f_i + g_j <= c_ij` over all pairs, equality on the
+    /// matching, and `mean(f) + mean(g)` is the cost; on sizes solved densely and by the
+    /// multiscale path, and on a cloud with repeated points.
+    #[test]
+    fn potentials_certify_the_plan() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let init = InitConfig::Gaussian {
+            mean: vec![0.0, 0.0],
+            std: vec![1.0, 0.5],
+        };
+        let repeated = Points::new(2, [0.5, 0.5].repeat(150)).unwrap();
+        for (a, b) in [
+            (
+                init.sample(40, &mut rng).unwrap(),
+                init.sample(40, &mut rng).unwrap(),
+            ),
+            (
+                init.sample(400, &mut rng).unwrap(),
+                init.sample(400, &mut rng).unwrap(),
+            ),
+            (repeated, init.sample(150, &mut rng).unwrap()),
+        ] {
+            let ot = exact_ot(&a, &b).unwrap();
+            let n = a.n();
+            let c = |i: usize, j: usize| crate::squared_distance(a.point(i), b.point(j));
+            let scale = (0..n).map(|i| c(i, ot.matching[i])).fold(1.0, f64::max);
+            for i in 0..n {
+                for j in 0..n {
+                    let slack = c(i, j) - ot.potential_a[i] - ot.potential_b[j];
+                    assert!(slack > -1e-8 * scale, "pair ({i}, {j}) violated by {slack}");
+                }
+                let tight =
+                    c(i, ot.matching[i]) - ot.potential_a[i] - ot.potential_b[ot.matching[i]];
+                assert!(
+                    tight.abs() < 1e-8 * scale,
+                    "matched pair {i} has slack {tight}"
+                );
+            }
+            let dual = (ot.potential_a.iter().sum::<f64>() + ot.potential_b.iter().sum::<f64>())
+                / n as f64;
+            assert!(
+                (dual - ot.cost).abs() < 1e-9 * (1.0 + ot.cost),
+                "{dual} vs {}",
+                ot.cost
+            );
+        }
     }
 }

@@ -36,14 +36,38 @@ pub trait PairCost: Sync {
 
 /// The minimum-cost perfect matching: `matching[i]` is row i's column.
 pub fn min_cost_matching(costs: &impl PairCost) -> Vec<usize> {
-    let all: Vec<usize> = (0..costs.n()).collect();
-    solve_part(costs, &all, &all, SEED).col_of
+    min_cost_matching_with_duals(costs).matching
 }
 
-/// A solved (sub)problem: the matching and the row duals.
+/// A minimum-cost perfect matching with the dual potentials that certify it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matching {
+    /// `matching[i]` is row i's column.
+    pub matching: Vec<usize>,
+    /// Row potentials `u`.
+    pub row_duals: Vec<f64>,
+    /// Column potentials `v`: `u_i + v_j <= c_ij` for every pair (up to 1e-10 of the largest
+    /// cost), with equality on the matching, so `sum_i c_{i, matching[i]} = sum u + sum v`.
+    pub column_duals: Vec<f64>,
+}
+
+/// The minimum-cost perfect matching and its certificate, the dual potentials (the duals of
+/// the linear program, as POT's `emd(.., log=True)` returns them).
+pub fn min_cost_matching_with_duals(costs: &impl PairCost) -> Matching {
+    let all: Vec<usize> = (0..costs.n()).collect();
+    let solved = solve_part(costs, &all, &all, SEED);
+    Matching {
+        matching: solved.col_of,
+        row_duals: solved.u,
+        column_duals: solved.v,
+    }
+}
+
+/// A solved (sub)problem: the matching and the duals.
 struct Solved {
     col_of: Vec<usize>,
     u: Vec<f64>,
+    v: Vec<f64>,
 }
 
 /// The rows `rows` and columns `cols` (indices of the full problem) of a cost.
@@ -253,6 +277,7 @@ impl<'a, C: PairCost> Matcher<'a, C> {
                 return Solved {
                     col_of: self.col_of,
                     u: self.u,
+                    v: self.v,
                 };
             }
         }
