@@ -184,7 +184,7 @@ impl Method for TransportRun {
             let path = dir.join("paths.png");
             paths_figure(&self.problem, &solution)
                 .and_then(|figure| figure.save_png(&path))
-                .map_err(|e| CoreError::file(&path, e.to_string()))?;
+                .map_err(|e| CoreError::file_source(&path, "cannot draw or write", e))?;
         }
         Ok(out)
     }

@@ -88,8 +88,12 @@ pub struct Models {
     pub critic_optimizer: Optimizer,
 }
 
-fn file_err(path: &Path, what: &str, e: impl std::fmt::Display) -> CoreError {
-    CoreError::file(path, format!("{what}: {e}"))
+fn file_err(
+    path: &Path,
+    what: &str,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> CoreError {
+    CoreError::file_source(path, what, e)
 }
 
 /// Writes `models` and `architecture` to `run_dir/checkpoint` atomically.

@@ -11,11 +11,11 @@ use meanfield_log::plot::{Figure, Series, histogram, line_plot};
 use crate::config::{GanLoss, WganConfig};
 use crate::toy::ToySystem;
 
-/// A figure error as a [`CoreError::File`] of `path` (the file it was meant for).
+/// A figure error as a [`CoreError::FileSource`] of `path` (the file it was meant for).
 fn log_err(path: &Path) -> impl Fn(LogError) -> CoreError + '_ {
     move |e| match e {
-        LogError::Io { path, source } => CoreError::file(path, source.to_string()),
-        other => CoreError::file(path, other.to_string()),
+        LogError::Io { path, source } => CoreError::file_source(path, "cannot write", source),
+        other => CoreError::file_source(path, "cannot draw", other),
     }
 }
 

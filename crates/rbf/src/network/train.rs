@@ -251,7 +251,7 @@ fn save_checkpoint(model: &RbfNetwork, dir: &Path) -> Result<()> {
     model
         .clone()
         .save_file(&path)
-        .map_err(|e| CoreError::file(&path, format!("cannot write checkpoint: {e}")))
+        .map_err(|e| CoreError::file_source(&path, "cannot write checkpoint", e))
 }
 
 /// Loads the checkpoint in `model_dir`, evaluates it at the points of `input` (a point-cloud
@@ -289,7 +289,7 @@ pub fn predict_file(
     let skeleton = RbfNetwork::new(Tensor::<2>::zeros([n, d], device), 1.0, eps, false, false);
     let model = skeleton
         .try_load_file(&path)
-        .map_err(|e| CoreError::file(&path, format!("cannot load checkpoint: {e}")))?;
+        .map_err(|e| CoreError::file_source(&path, "cannot load checkpoint", e))?;
     let y = host_vec(model.forward(points.to_tensor(device)));
     let mut out = String::new();
     let header: Vec<String> = (0..d).map(|k| format!("x{k}")).collect();
