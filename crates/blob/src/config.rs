@@ -26,6 +26,28 @@ pub enum FlowMethod {
 }
 
 impl FlowMethod {
+    /// Every particle method, in the order of the docs.
+    pub const ALL: [Self; 5] = [
+        Self::Aggregation,
+        Self::Blob,
+        Self::LinearBlob,
+        Self::Langevin,
+        Self::Svgd,
+    ];
+
+    /// The TOML value that names the method (`method = "..."`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Aggregation => "aggregation",
+            other => other.name(),
+        }
+    }
+
+    /// The method a TOML value names.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+
     /// The name written into summaries.
     pub fn name(self) -> &'static str {
         match self {

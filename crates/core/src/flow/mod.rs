@@ -42,7 +42,7 @@ pub struct ParticleFlow {
     summary: Vec<(String, Value)>,
 }
 
-/// How an integration ended.
+/// How an integration (or a descent that is one, such as full-batch training) ended.
 #[derive(Debug, Clone)]
 pub struct FlowOutcome {
     /// Steps completed.
@@ -345,17 +345,13 @@ impl Method for ParticleFlow {
                 .positions
                 .write_csv(&dir.join("particles_final.csv"))?;
         }
-        let mut summary = self.summary.clone();
-        summary.push(("n".into(), json!(outcome.positions.n())));
-        summary.push(("d".into(), json!(outcome.positions.d())));
-        summary.push(("t_final".into(), json!(outcome.t)));
         // Allowance per logged step: round-off (1e-12 relative), or the adaptive stepper's rtol.
         let allowance = match self.flow.stepper {
             StepperConfig::Dopri5 { rtol, .. } => rtol.max(1e-12),
             _ => 1e-12,
         };
-        summary.extend(energy_summary(&outcome.energy, allowance));
-        summary.extend(final_metrics(&outcome.metrics));
+        let mut summary = self.summary.clone();
+        summary.extend(outcome.summary(allowance));
         Ok(RunOutcome {
             steps: outcome.steps,
             stopped: outcome.stopped,
@@ -365,13 +361,24 @@ impl Method for ParticleFlow {
     }
 }
 
-/// Final metrics as `<name>_final` summary entries (the energy has its own).
-pub fn final_metrics(metrics: &[(String, f64)]) -> Vec<(String, Value)> {
-    metrics
-        .iter()
-        .filter(|(name, _)| name != "energy")
-        .map(|(name, value)| (format!("{name}_final"), json!(value)))
-        .collect()
+impl FlowOutcome {
+    /// Summary entries: `n`, `d`, `t_final`, the energy check (no relative increase beyond
+    /// `allowance` per logged step) and every final metric as `<name>_final`.
+    pub fn summary(&self, allowance: f64) -> Vec<(String, Value)> {
+        let mut summary = vec![
+            ("n".to_string(), json!(self.positions.n())),
+            ("d".to_string(), json!(self.positions.d())),
+            ("t_final".to_string(), json!(self.t)),
+        ];
+        summary.extend(energy_summary(&self.energy, allowance));
+        summary.extend(
+            self.metrics
+                .iter()
+                .filter(|(name, _)| name != "energy")
+                .map(|(name, value)| (format!("{name}_final"), json!(value))),
+        );
+        summary
+    }
 }
 
 /// Standard normal increments of the shape of `x`, scaled by `scale`, drawn on `x`'s device

@@ -14,4 +14,4 @@ mod train;
 pub use config::{DataConfig, Function, NetworkConfig, OptimizerKind};
 pub use data::Dataset;
 pub use model::RbfNetwork;
-pub use train::{TrainOutcome, Trainer, predict_file};
+pub use train::{Trainer, predict_file};

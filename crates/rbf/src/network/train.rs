@@ -7,14 +7,13 @@ use std::path::Path;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::flow::{energy_summary, final_metrics};
 use meanfield_core::{
-    CoreError, Method, Observer, Points, Result, RunOutcome, StopReason, host_vec, tensor_from,
+    CoreError, FlowOutcome, Method, Observer, Points, Result, RunOutcome, StopReason, host_vec,
+    tensor_from,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
-use serde_json::json;
 
 use super::config::{NetworkConfig, OptimizerKind};
 use super::{Dataset, RbfNetwork};
@@ -23,23 +22,6 @@ use super::{Dataset, RbfNetwork};
 pub const CHECKPOINT: &str = "model.bpk";
 /// File name of the network's shape (N, d, eps) beside the checkpoint.
 pub const SHAPE: &str = "network.toml";
-
-/// How training ended.
-#[derive(Debug, Clone)]
-pub struct TrainOutcome {
-    /// Optimiser steps done.
-    pub steps: usize,
-    /// Mean-field time `steps * lr / N` (the flow time of full-batch gradient descent).
-    pub t: f64,
-    /// Final centres.
-    pub positions: Points,
-    /// Final metrics (train loss as `energy`, `train_mse`, `val_mse`, `eps`).
-    pub metrics: Vec<(String, f64)>,
-    /// The training loss at every logged step, `(t, loss)`.
-    pub energy: Vec<(f64, f64)>,
-    /// `Some` when training stopped early (a NaN loss).
-    pub stopped: Option<StopReason>,
-}
 
 /// A built training problem.
 #[derive(Debug)]
@@ -132,7 +114,7 @@ impl Trainer {
         &self,
         observer: &mut dyn Observer,
         checkpoint_dir: Option<&Path>,
-    ) -> Result<TrainOutcome> {
+    ) -> Result<FlowOutcome> {
         let c = &self.config;
         let n = self.x0.n();
         let dev = self.device.clone().autodiff();
@@ -200,7 +182,7 @@ impl Trainer {
         if stopped.is_none() {
             observer.snapshot(done, time(done), &last_good);
         }
-        Ok(TrainOutcome {
+        Ok(FlowOutcome {
             steps: done,
             t: time(done),
             positions: last_good,
@@ -225,13 +207,7 @@ impl Method for Trainer {
                 .positions
                 .write_csv(&dir.join("particles_final.csv"))?;
         }
-        let mut summary = vec![
-            ("n".to_string(), json!(outcome.positions.n())),
-            ("d".to_string(), json!(outcome.positions.d())),
-            ("t_final".to_string(), json!(outcome.t)),
-        ];
-        summary.extend(energy_summary(&outcome.energy, 1e-12));
-        summary.extend(final_metrics(&outcome.metrics));
+        let summary = outcome.summary(1e-12);
         Ok(RunOutcome {
             steps: outcome.steps,
             stopped: outcome.stopped,
