@@ -4,11 +4,14 @@
 mod config;
 mod diagnostics;
 mod method;
+mod outcome;
 mod summary;
 
 pub use config::{FlowConfig, MAX_STEPS, RemovalConfig};
 pub use diagnostics::{Diagnostics, padded_box};
 pub use method::ParticleMethod;
+pub use outcome::FlowOutcome;
+use outcome::stop_reason;
 pub use summary::{energy_summary, max_energy_increase};
 
 use std::path::Path;
@@ -19,7 +22,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::metrics::MetricsConfig;
 use crate::run::{Method, RunOutcome, StopReason};
@@ -40,23 +43,6 @@ pub struct ParticleFlow {
     target: Option<Arc<dyn Target>>,
     seed: u64,
     summary: Vec<(String, Value)>,
-}
-
-/// How an integration (or a descent that is one, such as full-batch training) ended.
-#[derive(Debug, Clone)]
-pub struct FlowOutcome {
-    /// Steps completed.
-    pub steps: usize,
-    /// Time reached.
-    pub t: f64,
-    /// Last good positions.
-    pub positions: Points,
-    /// Final diagnostics (energy, moments, KL/L1/MMD where a target is known).
-    pub metrics: Vec<(String, f64)>,
-    /// The energy at every logged step, `(t, E)`.
-    pub energy: Vec<(f64, f64)>,
-    /// `Some` when the run stopped early (NaN, solver failure).
-    pub stopped: Option<StopReason>,
 }
 
 impl ParticleFlow {
@@ -322,15 +308,6 @@ impl ParticleFlow {
     }
 }
 
-/// The stop of a step that failed with `e`.
-fn stop_reason(step: usize, t: f64, e: &CoreError) -> StopReason {
-    let message = format!("stopped at step {step} (t = {t:.6}): {e}");
-    match e {
-        CoreError::NonFinite(_) => StopReason::NonFinite(message),
-        _ => StopReason::SolverFailure(message),
-    }
-}
-
 impl Method for ParticleFlow {
     fn name(&self) -> &'static str {
         self.method.name()
@@ -358,26 +335,6 @@ impl Method for ParticleFlow {
             summary,
             density: self.target.clone(),
         })
-    }
-}
-
-impl FlowOutcome {
-    /// Summary entries: `n`, `d`, `t_final`, the energy check (no relative increase beyond
-    /// `allowance` per logged step) and every final metric as `<name>_final`.
-    pub fn summary(&self, allowance: f64) -> Vec<(String, Value)> {
-        let mut summary = vec![
-            ("n".to_string(), json!(self.positions.n())),
-            ("d".to_string(), json!(self.positions.d())),
-            ("t_final".to_string(), json!(self.t)),
-        ];
-        summary.extend(energy_summary(&self.energy, allowance));
-        summary.extend(
-            self.metrics
-                .iter()
-                .filter(|(name, _)| name != "energy")
-                .map(|(name, value)| (format!("{name}_final"), json!(value))),
-        );
-        summary
     }
 }
 

@@ -3,8 +3,6 @@
 //! table's body) and checks itself with [`WganConfig::validate`], or with
 //! [`WganConfig::validate_for`] when the compute device is known.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 use meanfield_core::validate::{check_len, check_positive};
@@ -47,165 +45,11 @@ pub enum GanOptimizer {
     /// Plain stochastic gradient descent (the mean-field particle dynamics).
     Sgd,
 }
+mod data;
+mod network;
 
-/// A pointwise nonlinearity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// `max(x, 0)`.
-    #[default]
-    Relu,
-    /// `max(x, 0.2 x)`.
-    LeakyRelu,
-    /// `tanh x`.
-    Tanh,
-    /// `log(1 + e^x)`.
-    Softplus,
-    /// `1 / (1 + e^-x)`.
-    Sigmoid,
-}
-
-/// Floating-point precision of the networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Precision {
-    /// Single precision (what GAN code uses; about twice as fast on the CPU).
-    #[default]
-    F32,
-    /// Double precision (the CPU device's default elsewhere in meanfield).
-    F64,
-}
-
-/// The form of a network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NetworkKind {
-    /// A multilayer perceptron with the `hidden` widths (none: an affine map).
-    #[default]
-    Mlp,
-    /// The mean-field single hidden layer `(1/N) sum_j a_j s(w_j . x + b_j)`, `N = hidden[0]`:
-    /// the neurons `(a_j, w_j, b_j)` are the particles.
-    MeanField,
-    /// Generator only: `G(z) = mu + sigma * z` (a Gaussian), `latent_dim` = data dimension.
-    Gaussian,
-}
-
-/// `wgan.generator` / `wgan.critic`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkShape {
-    /// The form.
-    #[serde(default)]
-    pub kind: NetworkKind,
-    /// Hidden widths (`mlp`), or the one width N (`mean_field`).
-    #[serde(default)]
-    pub hidden: Vec<usize>,
-    /// Nonlinearity of the hidden layers.
-    #[serde(default)]
-    pub activation: Activation,
-    /// Biases in the layers (the output layer of `mean_field` never has one).
-    #[serde(default = "yes")]
-    pub bias: bool,
-    /// Nonlinearity applied to the output (e.g. `tanh` for images in [-1, 1]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<Activation>,
-    /// `mean_field` only: standard deviation of the neurons' normal initialisation (e.g. inside
-    /// the clipping box, to watch the neurons reach its faces).
-    #[serde(default = "one")]
-    pub init_std: f64,
-    /// `gaussian` only: initial `sigma` (the same on every axis).
-    #[serde(default = "one")]
-    pub scale_init: f64,
-    /// `gaussian` only: train `sigma` (otherwise only `mu` moves).
-    #[serde(default = "yes")]
-    pub train_scale: bool,
-    /// `gaussian` only: initial `mu` (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean_init: Option<Vec<f64>>,
-}
-
-impl Default for NetworkShape {
-    fn default() -> Self {
-        Self {
-            kind: NetworkKind::Mlp,
-            hidden: vec![512, 512, 512],
-            activation: Activation::Relu,
-            bias: true,
-            output: None,
-            init_std: 1.0,
-            scale_init: 1.0,
-            train_scale: true,
-            mean_init: None,
-        }
-    }
-}
-
-/// A two-dimensional toy distribution (the WGAN-GP toy script's, generated in code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Toy {
-    /// Eight Gaussians on a circle of radius 2, std 0.02, all divided by 1.414.
-    #[serde(rename = "8gaussians")]
-    EightGaussians,
-    /// A 5 x 5 grid {-4, .., 4}^2 of Gaussians with std 0.05, divided by 2.828.
-    #[serde(rename = "25gaussians")]
-    TwentyFiveGaussians,
-    /// The swiss roll (noise 0.25, columns x and z, divided by 7.5).
-    #[serde(rename = "swissroll")]
-    SwissRoll,
-    /// Three concentric rings of radii 1, 2, 3 (divided by 3) with std 0.05.
-    #[serde(rename = "rings")]
-    Rings,
-    /// A 4 x 4 checkerboard on [-2, 2]^2, uniform on the dark cells.
-    #[serde(rename = "checkerboard")]
-    Checkerboard,
-}
-
-/// Where the real samples come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum GanData {
-    /// `1/2 N(-spread, std^2) + 1/2 N(spread, std^2)` in 1-D.
-    Mixture1d {
-        /// Distance of the centres from 0.
-        #[serde(default = "one")]
-        spread: f64,
-        /// Standard deviation of each component.
-        std: f64,
-    },
-    /// Every real sample is the point `at` (the toy system of a generator parameter against a
-    /// critic parameter).
-    Dirac {
-        /// The point.
-        at: Vec<f64>,
-    },
-    /// A 2-D toy.
-    Toy {
-        /// Which.
-        name: Toy,
-    },
-    /// Images in the IDX format of MNIST (`.gz` or raw), scaled to [-1, 1].
-    Idx {
-        /// The `idx3-ubyte` file.
-        path: PathBuf,
-    },
-    /// A folder of same-size PNG images (grey or colour), scaled to [-1, 1].
-    PngFolder {
-        /// The folder.
-        path: PathBuf,
-    },
-}
-
-impl GanData {
-    /// The dimension when it is known without reading files.
-    pub fn dim(&self) -> Option<usize> {
-        match self {
-            Self::Mixture1d { .. } => Some(1),
-            Self::Dirac { at } => Some(at.len()),
-            Self::Toy { .. } => Some(2),
-            Self::Idx { .. } | Self::PngFolder { .. } => None,
-        }
-    }
-}
+pub use data::{GanData, Toy};
+pub use network::{Activation, NetworkKind, NetworkShape, Precision};
 
 /// `[wgan]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,9 +113,6 @@ pub struct WganConfig {
     pub eval_samples: usize,
 }
 
-fn yes() -> bool {
-    true
-}
 fn one() -> f64 {
     1.0
 }
@@ -419,37 +260,6 @@ impl WganConfig {
             ));
         }
         Ok(())
-    }
-}
-
-impl NetworkShape {
-    fn validate(&self, key: &str) -> Result<()> {
-        if self.hidden.contains(&0) {
-            return Err(CoreError::config(
-                format!("{key}.hidden"),
-                "widths must be >= 1",
-            ));
-        }
-        match self.kind {
-            NetworkKind::MeanField if self.hidden.len() != 1 => Err(CoreError::config(
-                format!("{key}.hidden"),
-                format!(
-                    "`mean_field` has exactly one hidden width N, found {:?}",
-                    self.hidden
-                ),
-            )),
-            NetworkKind::MeanField if !(self.init_std.is_finite() && self.init_std > 0.0) => {
-                Err(CoreError::config(
-                    format!("{key}.init_std"),
-                    format!("must be finite and > 0, found {}", self.init_std),
-                ))
-            }
-            NetworkKind::Gaussian if !self.scale_init.is_finite() => Err(CoreError::config(
-                format!("{key}.scale_init"),
-                "must be finite",
-            )),
-            _ => Ok(()),
-        }
     }
 }
 
