@@ -334,3 +334,77 @@ fn domain(
         None => Ok(padded_box(x0, 1.0)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use meanfield_core::target::ComponentConfig;
+    use meanfield_core::{InitConfig, Points};
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    fn cloud(d: usize) -> Points {
+        let init = InitConfig::Gaussian {
+            mean: vec![0.0; d],
+            std: vec![0.3; d],
+        };
+        init.sample(20, &mut StdRng::seed_from_u64(0)).unwrap()
+    }
+
+    fn mixture(d: usize) -> TargetConfig {
+        TargetConfig::Mixture {
+            components: vec![ComponentConfig {
+                weight: 1.0,
+                mean: vec![0.0; d],
+                std: vec![0.5],
+            }],
+        }
+    }
+
+    fn quadrature(d: usize, cells: usize) -> MethodSpec {
+        let mut spec = MethodSpec::blob(0.2, mixture(d));
+        spec.blob.quadrature_cells = cells;
+        spec
+    }
+
+    /// Quadrature in d = 10, or on 4096^3 nodes, is refused before any grid is allocated.
+    #[test]
+    fn oversized_quadrature_is_refused_before_allocation() {
+        let err = quadrature(10, 200).build(&cloud(10), None).unwrap_err();
+        assert!(
+            err.to_string().contains("quadrature is for d <= 3"),
+            "{err}"
+        );
+        let err = quadrature(3, 4096).build(&cloud(3), None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("blob.quadrature_cells") && text.contains("allowed"),
+            "{text}"
+        );
+    }
+
+    /// The summary names the mollifier width and the batch; a closed form is chosen for a
+    /// Gaussian target, quadrature for a mixture.
+    #[test]
+    fn closed_forms_and_quadrature_are_chosen_by_the_target() {
+        let gaussian = TargetConfig::Gaussian {
+            mean: vec![0.0, 0.0],
+            std: vec![0.5],
+        };
+        let mut spec = MethodSpec::blob(0.1, gaussian);
+        spec.blob.batch = 4;
+        let built = spec.build(&cloud(2), None).unwrap();
+        assert_eq!(built.method.name(), "blob");
+        assert_eq!(
+            built.summary,
+            vec![
+                ("eps".to_string(), json!(0.1)),
+                ("batch".to_string(), json!(4))
+            ]
+        );
+        let mut spec = quadrature(2, 100);
+        spec.blob.batch = 4;
+        let err = spec.build(&cloud(2), None).unwrap_err().to_string();
+        assert!(err.contains("blob.batch"), "{err}");
+    }
+}

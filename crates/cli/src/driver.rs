@@ -1,7 +1,8 @@
 //! The one run driver: every method goes from a validated config to its run folder by the
-//! same path. Build the method (data read, targets built, checkpoint checked) before the
-//! folder exists, create the folder, run with the logger as observer, write `summary.json`,
-//! draw the figures, and report a stop as an error after everything is written.
+//! same path. Build the method (data read, targets built) before the folder exists, check a
+//! checkpoint to resume from, create (or reopen) the folder, run with the logger as observer,
+//! write `summary.json`, draw the figures, and report a stop as an error after everything is
+//! written.
 
 use std::path::Path;
 use std::time::Instant;
@@ -80,32 +81,48 @@ pub fn build_method(config: &RunConfig) -> anyhow::Result<Box<dyn Method>> {
     })
 }
 
-/// Runs `config` into the new folder `out` and returns its summary. Everything is validated
-/// and built before the folder is created; a run that stops early keeps its files and returns
-/// an error.
+/// Runs `config` into the new folder `out` and returns its summary: [`build_method`], then
+/// [`execute`].
 ///
 /// # Errors
 /// Build and file errors; a stopped run.
-pub fn execute(config: &RunConfig, out: &Path) -> anyhow::Result<Value> {
-    let mut method = build_method(config)?;
+pub fn build_and_execute(config: &RunConfig, out: &Path) -> anyhow::Result<Value> {
+    execute(config, build_method(config)?, out)
+}
+
+/// Runs the built `method` of `config` into the new folder `out` and returns its summary. A
+/// run that stops early keeps its files and returns an error.
+///
+/// # Errors
+/// File errors; a stopped run.
+pub fn execute(
+    config: &RunConfig,
+    mut method: Box<dyn Method>,
+    out: &Path,
+) -> anyhow::Result<Value> {
     let folder = RunFolder::create(out)?;
     let logger = RunLogger::new(folder.clone(), &config.name, &config.to_toml())?;
     drive(config, method.as_mut(), &folder, logger)
 }
 
-/// Continues the run in `dir` from its checkpoint (its config with any overrides). The
-/// checkpoint is checked before anything in the folder changes.
+/// Continues the run in `dir` with the built `method` of its config (with any overrides) from
+/// its checkpoint, which is checked before anything in the folder changes.
 ///
 /// # Errors
 /// A method that cannot resume, a missing or incompatible checkpoint; as [`execute`].
-pub fn resume(config: &RunConfig, dir: &Path) -> anyhow::Result<Value> {
-    let mut method = build_method(config)?;
+pub fn resume(
+    config: &RunConfig,
+    mut method: Box<dyn Method>,
+    dir: &Path,
+) -> anyhow::Result<Value> {
     let start = method.resume(dir)?;
     let folder = RunFolder::reopen(dir)?;
     let logger = RunLogger::resume(folder.clone(), &config.name, &config.to_toml(), start)?;
     drive(config, method.as_mut(), &folder, logger)
 }
 
+/// Run, `summary.json`, then every figure (the logger's and the method's own), then the stop:
+/// a figure that fails to draw loses nothing else.
 fn drive(
     config: &RunConfig,
     method: &mut dyn Method,
@@ -121,11 +138,15 @@ fn drive(
         clock.elapsed().as_secs_f64(),
     );
     folder.write_summary(&summary)?;
-    logger.finish(outcome.density.as_deref())?;
+    let logged = logger.finish(outcome.density.as_deref());
+    let own = method.figures(folder.dir());
+    logged?;
+    own?;
     if let Some(stop) = &outcome.stopped {
         bail!(
-            "{}: {stop}; everything up to then is in the folder",
-            folder.dir().display()
+            "{}: {stop}; {}",
+            folder.dir().display(),
+            method.kept_on_stop()
         );
     }
     Ok(summary)
@@ -152,6 +173,8 @@ fn summary(config: &RunConfig, method: &str, outcome: &RunOutcome, wall_seconds:
     map.insert("device".into(), json!(config.device));
     map.insert("steps".into(), json!(outcome.steps));
     map.insert("wall_seconds".into(), json!(wall_seconds));
+    // A method's own entries come last: one that times its compute alone reports its own
+    // `wall_seconds`.
     for (key, value) in &outcome.summary {
         map.insert(key.clone(), value.clone());
     }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use meanfield_log::plot::{Series, line_plot};
 use serde_json::Value;
 
-use crate::driver::execute;
+use crate::driver::build_and_execute;
 
 /// The runs and derived numbers of one experiment.
 #[derive(Debug)]
@@ -100,7 +100,7 @@ pub fn run_experiment(
             dir.join(&variant.label)
         };
         eprintln!("  {} -> {}", base.name, folder.display());
-        let summary = execute(&config, &folder)
+        let summary = build_and_execute(&config, &folder)
             .with_context(|| format!("experiment {} {}", base.name, variant.label))?;
         runs.push((variant.label.clone(), folder, summary));
     }

@@ -2,9 +2,9 @@
 
 use crate::{CoreError, Result};
 
-/// The most cells a grid may have (2^28, 2 GiB of f64 values), checked before anything is
+/// The most cells a grid may have (2^26, 512 MiB of f64 values), checked before anything is
 /// allocated over it.
-pub const MAX_GRID_CELLS: usize = 1 << 28;
+pub const MAX_GRID_CELLS: usize = 1 << 26;
 
 /// A box `prod_k [lo_k, hi_k]` cut into `cells[k]` equal cells per axis.
 /// Cells are indexed row-major: the last axis varies fastest.

@@ -98,4 +98,18 @@ pub trait Method {
     /// Failures before the first step and file errors; a stop during the run is not an error
     /// but [`RunOutcome::stopped`].
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome>;
+
+    /// Draws the method's own figures of the last run into `dir` (called after
+    /// `summary.json` is written, so a drawing error loses nothing else).
+    ///
+    /// # Errors
+    /// Drawing and write errors.
+    fn figures(&mut self, _dir: &Path) -> Result<()> {
+        Ok(())
+    }
+
+    /// What a stopped run leaves behind, for the stop's error line.
+    fn kept_on_stop(&self) -> &'static str {
+        "everything up to then is in the folder"
+    }
 }

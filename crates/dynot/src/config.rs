@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use meanfield_core::validate::{check_box, check_len, check_positive};
-use meanfield_core::{CoreError, Result};
+use meanfield_core::{CoreError, InitConfig, Result};
 
 /// What the particles must reach at the final level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -276,6 +276,22 @@ fn default_log_every() -> usize {
 }
 
 impl TransportConfig {
+    /// Checks what the sources must allow: `push_multiple` draws new sources from a random
+    /// `[particles.init]` and compares them with a `[target]`.
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] under `transport.push_multiple`.
+    pub fn validate_sources(&self, init: &InitConfig, has_target: bool) -> Result<()> {
+        let fixed = matches!(init, InitConfig::Grid { .. } | InitConfig::Csv { .. });
+        if self.push_multiple > 0 && (fixed || !has_target) {
+            return Err(CoreError::config(
+                "transport.push_multiple",
+                "needs a random [particles.init] to draw new sources from and a [target] to compare with",
+            ));
+        }
+        Ok(())
+    }
+
     /// `[transport]` to `target` over `levels` time steps, with penalty `eps_pen` and plain
     /// gradient descent of step `lr` for `iterations`; every other field at its default.
     pub fn new(

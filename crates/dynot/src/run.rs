@@ -3,6 +3,7 @@
 //! through the learned map) against the target.
 
 use std::path::Path;
+use std::time::Instant;
 
 use burn::tensor::Device;
 use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
@@ -30,6 +31,8 @@ pub struct TransportRun {
     mmd_bandwidth: f64,
     /// Where new sources are drawn from, and how many per particle (`push_multiple`).
     push: Option<(InitConfig, usize)>,
+    /// The solution of the last run, for its figure.
+    last: Option<Solution>,
 }
 
 impl TransportRun {
@@ -46,16 +49,7 @@ impl TransportRun {
         seed: u64,
         device: Device,
     ) -> Result<Self> {
-        let fixed = matches!(
-            particles.init,
-            InitConfig::Grid { .. } | InitConfig::Csv { .. }
-        );
-        if transport.push_multiple > 0 && (fixed || target.is_none()) {
-            return Err(CoreError::config(
-                "transport.push_multiple",
-                "needs a random [particles.init] to draw new sources from and a [target] to compare with",
-            ));
-        }
+        transport.validate_sources(&particles.init, target.is_some())?;
         let sources = particles.initial_positions(seed)?;
         let problem = Problem::new(transport, sources, target, seed)?;
         Ok(Self {
@@ -66,6 +60,7 @@ impl TransportRun {
             mmd_bandwidth: metrics.mmd_bandwidth,
             push: (transport.push_multiple > 0)
                 .then(|| (particles.init.clone(), transport.push_multiple)),
+            last: None,
         })
     }
 
@@ -157,11 +152,12 @@ impl Method for TransportRun {
     }
 
     /// Solves and writes `sources.csv`, `particles_final.csv` (the end points),
-    /// `trajectories.csv`, `pushed.csv` (with `push_multiple`) and `paths.png` into `dir`.
+    /// `trajectories.csv` and `pushed.csv` (with `push_multiple`) into `dir`.
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let clock = Instant::now();
         let solution = self.solve(observer);
+        let wall_seconds = clock.elapsed().as_secs_f64();
         let ends = solution.level(solution.levels);
-        let pushed = self.push_new_sources(&ends)?;
         if let Some(dir) = dir {
             self.problem
                 .objective
@@ -169,9 +165,10 @@ impl Method for TransportRun {
                 .write_csv(&dir.join(SOURCES_FILE))?;
             ends.write_csv(&dir.join("particles_final.csv"))?;
             solution.write_csv(&dir.join("trajectories.csv"))?;
-            if let Some(p) = &pushed {
-                p.write_csv(&dir.join("pushed.csv"))?;
-            }
+        }
+        let pushed = self.push_new_sources(&ends)?;
+        if let (Some(dir), Some(p)) = (dir, &pushed) {
+            p.write_csv(&dir.join("pushed.csv"))?;
         }
         let mut out = RunOutcome {
             steps: solution.iterations,
@@ -180,12 +177,19 @@ impl Method for TransportRun {
             density: self.problem.target.clone(),
         };
         self.summary(&solution, &ends, pushed.as_ref(), &mut out)?;
-        if let Some(dir) = dir {
-            let path = dir.join("paths.png");
-            paths_figure(&self.problem, &solution)
-                .and_then(|figure| figure.save_png(&path))
-                .map_err(|e| CoreError::file_source(&path, "cannot draw or write", e))?;
-        }
+        out.insert("wall_seconds", wall_seconds);
+        self.last = Some(solution);
         Ok(out)
+    }
+
+    /// `paths.png`: the paths of the last run.
+    fn figures(&mut self, dir: &Path) -> Result<()> {
+        let Some(solution) = &self.last else {
+            return Ok(());
+        };
+        let path = dir.join("paths.png");
+        paths_figure(&self.problem, solution)
+            .and_then(|figure| figure.save_png(&path))
+            .map_err(|e| CoreError::file_source(&path, "cannot draw or write", e))
     }
 }

@@ -29,6 +29,17 @@ pub struct WganRun {
     trainer: Trainer,
     /// The models and step [`Method::resume`] loaded; `None`: a fresh start.
     resumed: Option<(Models, usize)>,
+    /// What the figures of the last run draw.
+    drawn: Option<Drawn>,
+}
+
+/// The figures' data of a finished run.
+struct Drawn {
+    critic_parameters: Vec<f64>,
+    mean: Vec<(f64, f64)>,
+    slope: Vec<(f64, f64)>,
+    /// The Dirac toy's system and the trainer's `(theta, omega)` path.
+    toy: Option<(ToySystem, Vec<(f64, f64)>)>,
 }
 
 impl WganRun {
@@ -40,6 +51,7 @@ impl WganRun {
         Ok(Self {
             trainer: Trainer::new(config, seed, device)?,
             resumed: None,
+            drawn: None,
         })
     }
 
@@ -102,25 +114,48 @@ impl Method for WganRun {
         if let Some(period) = oscillation_period(&mean) {
             run.insert("mean_period", json!(period));
         }
-        if let Some(dir) = dir {
-            critic_histogram(
-                config,
-                &outcome.critic_parameters,
-                &dir.join("critic_histogram.png"),
-            )?;
-            if !mean.is_empty() {
-                dynamics_figure(&mean, &slope, &dir.join("mean_and_critic.png"))?;
+        run.insert("wall_seconds", wall_seconds);
+        let toy = match &config.data {
+            GanData::Dirac { at } => {
+                let trainer_path: Vec<(f64, f64)> =
+                    mean.iter().zip(&slope).map(|(a, b)| (a.1, b.1)).collect();
+                let toy = toy_dynamics(config, at[0], &trainer_path, &mut run);
+                Some((toy, trainer_path))
             }
-        }
-        if let GanData::Dirac { at } = &config.data {
-            let trainer_path: Vec<(f64, f64)> =
-                mean.iter().zip(&slope).map(|(a, b)| (a.1, b.1)).collect();
-            let toy = toy_dynamics(config, at[0], &trainer_path, &mut run);
-            if let Some(dir) = dir {
-                phase_portrait(&toy, config, &trainer_path, &dir.join("phase_portrait.png"))?;
-            }
-        }
+            _ => None,
+        };
+        self.drawn = Some(Drawn {
+            critic_parameters: outcome.critic_parameters,
+            mean,
+            slope,
+            toy,
+        });
         Ok(run)
+    }
+
+    /// `critic_histogram.png`, in 1-D `mean_and_critic.png`, for the Dirac toy
+    /// `phase_portrait.png`.
+    fn figures(&mut self, dir: &Path) -> Result<()> {
+        let Some(drawn) = &self.drawn else {
+            return Ok(());
+        };
+        let config = self.trainer.config();
+        critic_histogram(
+            config,
+            &drawn.critic_parameters,
+            &dir.join("critic_histogram.png"),
+        )?;
+        if !drawn.mean.is_empty() {
+            dynamics_figure(&drawn.mean, &drawn.slope, &dir.join("mean_and_critic.png"))?;
+        }
+        if let Some((toy, trainer_path)) = &drawn.toy {
+            phase_portrait(toy, config, trainer_path, &dir.join("phase_portrait.png"))?;
+        }
+        Ok(())
+    }
+
+    fn kept_on_stop(&self) -> &'static str {
+        "the last good checkpoint is in the folder"
     }
 }
 
@@ -232,6 +267,11 @@ mod tests {
         let out = run.run(&mut Recorder::default(), Some(dir.path())).unwrap();
         assert_eq!(out.steps, 4);
         assert!(out.stopped.is_none());
+        assert!(
+            !dir.path().join("critic_histogram.png").exists(),
+            "figures come after"
+        );
+        run.figures(dir.path()).unwrap();
         for file in [
             "checkpoint/architecture.toml",
             "samples_final.csv",
@@ -256,7 +296,11 @@ mod tests {
         ] {
             assert!(get(&out, key).is_some_and(Value::is_f64), "{key}");
         }
-        for key in ["name", "method", "status", "seed", "wall_seconds", "steps"] {
+        assert!(
+            get(&out, "wall_seconds").is_some_and(Value::is_f64),
+            "the training's own"
+        );
+        for key in ["name", "method", "status", "seed", "steps"] {
             assert!(get(&out, key).is_none(), "{key} is the driver's");
         }
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::run::default_out;
 use crate::config::RunConfig;
-use crate::driver::execute;
+use crate::driver::build_and_execute;
 use clap::Args;
 
 /// The embedded default: 200 robots covering a C-shaped 2-D target by the blob method, 20% of
@@ -28,7 +28,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let config = RunConfig::from_toml(DEMO_CONFIG, &[])?;
     let out = args.out.unwrap_or_else(|| default_out("demo"));
-    let summary = execute(&config, &out)?;
+    let summary = build_and_execute(&config, &out)?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     eprintln!(
         "run folder: {}   (tensorboard --logdir {})",

@@ -17,7 +17,7 @@ pub enum OtCommand {
     /// Exact squared W2 between two equal-size, equal-weight point clouds (CSV `x0,x1,...`),
     /// printed as JSON `{"cost": .., "n": .., "m": ..}`.
     #[command(
-        after_help = "Example:\n  meanfield ot emd a.csv b.csv\n  {\"cost\": 0.1234, \"n\": 500, \"m\": 500, \"d\": 2, \"solve_seconds\": 0.01}"
+        after_help = "Example:\n  meanfield ot emd a.csv b.csv\n  {\"cost\": 0.1234, \"n\": 500, \"m\": 500, \"d\": 2, \"solve_seconds\": 0.01}\n  meanfield ot emd a.csv b.csv --plan plan.csv   # the matching and its dual potentials"
     )]
     Emd(EmdArgs),
     /// Push new source points through the transport map learned by a `dynamic_ot` run (local
@@ -49,6 +49,11 @@ pub struct EmdArgs {
     pub a: PathBuf,
     /// Target points.
     pub b: PathBuf,
+    /// Also write the plan with its certificate as CSV `i,j,cost,f,g`: one row per matched
+    /// pair (a_i sent to b_j), its cost `|a_i - b_j|^2` and the dual potentials `f_i`, `g_j`
+    /// (`f_i + g_j <= |a_i - b_j|^2` for every pair, with equality on these rows).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
 }
 
 /// Entry point of `meanfield ot`.
@@ -110,6 +115,17 @@ fn emd(args: &EmdArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let plan = exact_ot(&a, &b).context("exact OT")?;
     let seconds = start.elapsed().as_secs_f64();
+    if let Some(path) = &args.plan {
+        let mut out = String::from("i,j,cost,f,g\n");
+        for (i, &j) in plan.matching.iter().enumerate() {
+            let cost = meanfield_core::squared_distance(a.point(i), b.point(j));
+            out.push_str(&format!(
+                "{i},{j},{cost:.17e},{:.17e},{:.17e}\n",
+                plan.potential_a[i], plan.potential_b[j]
+            ));
+        }
+        std::fs::write(path, out).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
     println!(
         "{}",
         json!({"cost": plan.cost, "n": a.n(), "m": b.n(), "d": a.d(), "solve_seconds": seconds})

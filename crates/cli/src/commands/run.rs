@@ -9,7 +9,7 @@ use clap::Args;
 use meanfield_core::DeviceChoice;
 
 use crate::config::RunConfig;
-use crate::driver::{execute, resume};
+use crate::driver::{build_method, execute, resume};
 
 /// Run a particle flow from a TOML config.
 #[derive(Debug, Args)]
@@ -72,15 +72,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&path, &sets)?;
     if let Some(device) = args.device {
         config.device = device;
+        // The device takes part in validation (the WGAN's precision).
+        config
+            .validate()
+            .with_context(|| path.display().to_string())?;
     }
+    if let Some(dir) = &args.resume
+        && !config.method.can_resume()
+    {
+        bail!("{}: --resume continues `wgan` runs only", dir.display());
+    }
+    // Data, targets and checkpoints are read here, before any folder is touched; their errors
+    // name the config file, as validation's do.
+    let method = build_method(&config).with_context(|| path.display().to_string())?;
     let (out, summary) = match args.resume {
         Some(dir) => {
-            let summary = resume(&config, &dir)?;
+            let summary = resume(&config, method, &dir)?;
             (dir, summary)
         }
         None => {
             let out = args.out.unwrap_or_else(|| default_out(&config.name));
-            let summary = execute(&config, &out)?;
+            let summary = execute(&config, method, &out)?;
             (out, summary)
         }
     };

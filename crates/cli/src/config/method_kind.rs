@@ -38,6 +38,11 @@ impl MethodKind {
         }
     }
 
+    /// Whether runs of this method can continue from a checkpoint (`--resume`).
+    pub fn can_resume(self) -> bool {
+        self == Self::Wgan
+    }
+
     /// The name written into summaries.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! The run configuration: the TOML document that composes every crate's section, parsed and
 //! validated once. Every error names the dotted key and the expected range.
 
-use meanfield_blob::BlobConfig;
+use meanfield_blob::{BlobConfig, FlowMethod};
 use meanfield_core::energy::EnergyConfig;
 use meanfield_core::flow::FlowConfig;
 use meanfield_core::metrics::MetricsConfig;
@@ -141,31 +141,43 @@ impl RunConfig {
         particles.validate()?;
         let n = particles.n;
         let d = self.dim();
+        let has_target = self.target.is_some();
         match self.method {
-            MethodKind::DynamicOt => self
-                .transport
-                .as_ref()
-                .ok_or_else(|| {
+            MethodKind::DynamicOt => {
+                let transport = self.transport.as_ref().ok_or_else(|| {
                     CoreError::config("transport", "method `dynamic_ot` needs a [transport] table")
-                })?
-                .validate(d, n)?,
-            MethodKind::RbfNetwork => self
-                .network
-                .as_ref()
-                .ok_or_else(|| {
-                    CoreError::config("network", "method `rbf_network` needs a [network] table")
-                })?
-                .validate()?,
+                })?;
+                transport.validate(d, n)?;
+                transport.validate_sources(&particles.init, has_target)?;
+            }
+            MethodKind::RbfNetwork => {
+                self.network
+                    .as_ref()
+                    .ok_or_else(|| {
+                        CoreError::config("network", "method `rbf_network` needs a [network] table")
+                    })?
+                    .validate()?;
+                // The trainer never builds [target]; it is checked here all the same.
+                if let Some(target) = &self.target {
+                    target.build("target")?;
+                }
+            }
             _ => {}
         }
-        match self.method.flow() {
+        let flow = self.method.flow();
+        match flow {
             Some(method) => self.blob_spec(method).validate(n, d)?,
-            None => self.energy.validate(d, self.target.is_some())?,
+            None => {
+                // Not read by the trainers, but checked as for every particle method.
+                self.blob.validate(FlowMethod::default(), n)?;
+                self.energy.validate(d, has_target)?;
+            }
         }
-        for (key, target) in [
-            ("target", self.target.as_ref()),
-            ("metrics.reference", self.metrics.reference.as_ref()),
-        ] {
+        let mut targets = vec![("target", self.target.as_ref())];
+        if flow.is_some() {
+            targets.push(("metrics.reference", self.metrics.reference.as_ref()));
+        }
+        for (key, target) in targets {
             if let (Some(t), Some(d)) = (target.and_then(TargetConfig::dim), d)
                 && t != d
             {

@@ -316,7 +316,9 @@ impl Method for ParticleFlow {
     /// Integrates (see [`ParticleFlow::integrate`]) and writes `particles_final.csv` into
     /// `dir`; the summary holds the run's size, its energy check and the final metrics.
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let clock = Instant::now();
         let outcome = self.integrate(observer)?;
+        let wall_seconds = clock.elapsed().as_secs_f64();
         if let Some(dir) = dir {
             outcome
                 .positions
@@ -329,6 +331,7 @@ impl Method for ParticleFlow {
         };
         let mut summary = self.summary.clone();
         summary.extend(outcome.summary(allowance));
+        summary.push(("wall_seconds".into(), wall_seconds.into()));
         Ok(RunOutcome {
             steps: outcome.steps,
             stopped: outcome.stopped,

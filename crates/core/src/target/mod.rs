@@ -125,9 +125,8 @@ impl TargetConfig {
     pub fn dim(&self) -> Option<usize> {
         match self {
             Self::Barenblatt { dim, .. } => Some(*dim),
-            Self::UniformBox { lo, .. } | Self::Piecewise { lo, .. } | Self::Image { lo, .. } => {
-                Some(lo.len())
-            }
+            Self::UniformBox { lo, .. } | Self::Piecewise { lo, .. } => Some(lo.len()),
+            Self::Image { .. } => Some(2),
             Self::Gaussian { mean, .. } => Some(mean.len()),
             Self::Mixture { components } => components.first().map(|c| c.mean.len()),
         }

@@ -201,13 +201,16 @@ impl Method for Trainer {
     /// Trains (see [`Trainer::train`]), checkpointing into `dir`, and writes the final centres
     /// as `particles_final.csv`; the summary holds the loss check and the final metrics.
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+        let clock = std::time::Instant::now();
         let outcome = self.train(observer, dir)?;
+        let wall_seconds = clock.elapsed().as_secs_f64();
         if let Some(dir) = dir {
             outcome
                 .positions
                 .write_csv(&dir.join("particles_final.csv"))?;
         }
-        let summary = outcome.summary(1e-12);
+        let mut summary = outcome.summary(1e-12);
+        summary.push(("wall_seconds".into(), wall_seconds.into()));
         Ok(RunOutcome {
             steps: outcome.steps,
             stopped: outcome.stopped,
