@@ -9,6 +9,7 @@ use std::sync::Arc;
 use meanfield_blob::{BlobConfig, FlowMethod, MethodSpec};
 use meanfield_core::flow::FlowConfig;
 use meanfield_core::metrics::MetricsConfig;
+use meanfield_core::stepper::StepperConfig;
 use meanfield_core::{InitConfig, ParticleFlow, Points, Recorder, Target, cpu_device};
 use rand::{Rng, RngCore, SeedableRng};
 
@@ -67,9 +68,17 @@ fn main() {
     let built = spec.build(&x0, Some(Arc::clone(&ring))).unwrap();
     let flow = ParticleFlow::new(built.method, x0, cpu_device())
         .with_flow(FlowConfig {
-            dt: 0.005,
-            t_final: 0.3,
-            log_every: 20,
+            // Where the ring's density is floored (the centre), 1/rhobar is large and so is
+            // the velocity: the adaptive stepper takes small steps there.
+            stepper: StepperConfig::Dopri5 {
+                rtol: 1e-4,
+                atol: 1e-7,
+                max_step: 0.05,
+                max_steps: 100_000,
+            },
+            dt: 0.05,
+            t_final: 0.5,
+            log_every: 2,
             ..FlowConfig::default()
         })
         .unwrap()
