@@ -1,122 +1,15 @@
 //! `[transport]` (with `method = "dynamic_ot"`): the dynamic optimal transport problem of
 //! meanfield-dynot (trajectories, terminal penalty, obstacles, optimiser).
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
-use meanfield_core::validate::{check_box, check_len, check_positive};
+use meanfield_core::validate::{check_len, check_positive};
 use meanfield_core::{CoreError, InitConfig, Result};
+mod endpoint;
+mod regions;
 
-/// What the particles must reach at the final level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum EndpointTarget {
-    /// The continuum `[target]`: closed-form cross terms for Gaussians and Gaussian mixtures,
-    /// quadrature on `cells^d` nodes over the target's box otherwise.
-    #[default]
-    Continuum,
-    /// `m` i.i.d. samples of `[target]` (drawn with the run's seed), equal weights.
-    Samples {
-        /// Number of target points M (>= 1).
-        m: usize,
-    },
-    /// Target points read from a CSV (`x0,x1,...`), equal weights.
-    Csv {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The image of the source points under `x -> scale * x + shift` (per axis): an exact
-    /// map is known, so the endpoint error can be measured.
-    Affine {
-        /// Per-axis scale.
-        scale: Vec<f64>,
-        /// Per-axis shift.
-        shift: Vec<f64>,
-    },
-}
-
-/// A region of space: an obstacle or a quicksand patch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum RegionConfig {
-    /// The ball `|x - center| < radius` (a disk in 2-D).
-    Disk {
-        /// Centre.
-        center: Vec<f64>,
-        /// Radius (> 0).
-        radius: f64,
-    },
-    /// The axis-aligned box `lo < x < hi`.
-    Box {
-        /// Lower corner.
-        lo: Vec<f64>,
-        /// Upper corner.
-        hi: Vec<f64>,
-    },
-    /// A convex polygon in 2-D, its vertices in order (either orientation).
-    Polygon {
-        /// `[[x, y], ...]`, at least 3.
-        vertices: Vec<Vec<f64>>,
-    },
-}
-
-impl RegionConfig {
-    fn validate(&self, key: &str, d: usize) -> Result<()> {
-        match self {
-            Self::Disk { center, radius } => {
-                check_len(&format!("{key}.center"), center, Some(d))?;
-                check_positive(&format!("{key}.radius"), *radius)
-            }
-            Self::Box { lo, hi } => {
-                check_len(&format!("{key}.lo"), lo, Some(d))?;
-                check_box(key, lo, hi)
-            }
-            Self::Polygon { vertices } => {
-                if d != 2 {
-                    return Err(CoreError::config(
-                        key,
-                        format!("a polygon lives in 2-D, the particles have d = {d}"),
-                    ));
-                }
-                if vertices.len() < 3 {
-                    return Err(CoreError::config(
-                        format!("{key}.vertices"),
-                        "needs at least 3 vertices",
-                    ));
-                }
-                for (i, v) in vertices.iter().enumerate() {
-                    check_len(&format!("{key}.vertices[{i}]"), v, Some(2))?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-/// A quicksand patch: moving inside costs `factor` times the kinetic energy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuicksandConfig {
-    /// Where.
-    pub region: RegionConfig,
-    /// Kinetic cost multiplier inside (> 0).
-    pub factor: f64,
-}
-
-/// Acceleration control: `sum_l |x^{l+1} - 2 x^l + x^{l-1}|^2 / dt^3` with prescribed initial
-/// and terminal velocities (ghost levels `x^{-1} = x^0 - v0 dt`, `x^{L+1} = x^L + v1 dt`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccelerationConfig {
-    /// Weight of the acceleration term (> 0).
-    #[serde(default = "one")]
-    pub weight: f64,
-    /// Velocity at t = 0, the same for every particle.
-    pub initial_velocity: Vec<f64>,
-    /// Velocity at t = 1.
-    pub terminal_velocity: Vec<f64>,
-}
+pub use endpoint::EndpointTarget;
+pub use regions::{AccelerationConfig, QuicksandConfig, RegionConfig};
 
 /// How the trajectories start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
