@@ -1,6 +1,6 @@
-//! The contract between a method and the run driver: every method (particle flows, the RBF
-//! network, dynamic OT, the WGAN) runs to an end or a stop, reports to an [`Observer`] as it
-//! goes, writes its own files into the run folder, and returns one [`RunOutcome`].
+//! The contract between a method and the run driver: every method (the particle flows here,
+//! and each trainer built on this crate) runs to an end or a stop, reports to an [`Observer`]
+//! as it goes, writes its own files into the run folder, and returns one [`RunOutcome`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ impl RunOutcome {
 
 /// A method the run driver can run.
 pub trait Method {
-    /// The name written into summaries (`"blob"`, `"dynamic_ot"`, `"wgan"`, ...).
+    /// The name written into summaries (`"blob"`, `"svgd"`, ...).
     fn name(&self) -> &'static str;
 
     /// Loads the checkpoint in `dir` so that [`Method::run`] continues from it; returns the
