@@ -25,18 +25,11 @@ pub enum CoreError {
         /// What went wrong, with line and field where known.
         message: String,
     },
-    /// A file could not be read, written or decoded by a library whose error is kept as the
-    /// source (burn's records, the figures, the file system).
-    #[error("{path}: {what}")]
-    FileSource {
-        /// The file.
-        path: PathBuf,
-        /// What was being done.
-        what: String,
-        /// The underlying error.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    /// The typed error of a crate built on this one (a trainer's checkpoint or figure
+    /// error, say), kept whole with its sources; [`Method`](crate::Method) implementations
+    /// return it through this variant.
+    #[error(transparent)]
+    Method(Box<dyn std::error::Error + Send + Sync>),
     /// A value that must be finite is NaN or infinite.
     #[error("non-finite value: {0}")]
     NonFinite(String),
@@ -54,19 +47,6 @@ impl CoreError {
         Self::Config {
             key: key.into(),
             message: message.into(),
-        }
-    }
-
-    /// Shorthand for a [`CoreError::FileSource`] error.
-    pub fn file_source(
-        path: impl Into<PathBuf>,
-        what: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        Self::FileSource {
-            path: path.into(),
-            what: what.into(),
-            source: source.into(),
         }
     }
 

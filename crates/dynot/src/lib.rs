@@ -14,6 +14,7 @@
 
 pub mod config;
 mod endpoint;
+mod error;
 mod figure;
 mod fused;
 mod map;
@@ -26,6 +27,7 @@ mod solve;
 
 pub use config::TransportConfig;
 pub use endpoint::{Endpoint, Penalty};
+pub use error::{DynotError, Result};
 pub use figure::paths_figure;
 pub use map::{SOURCES_FILE, TransportMap};
 pub use objective::{Acceleration, Objective, ObjectiveValue, part};

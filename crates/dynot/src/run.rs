@@ -9,8 +9,7 @@ use burn::tensor::Device;
 use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
 use meanfield_core::target::TargetConfig;
 use meanfield_core::{
-    CoreError, InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome,
-    StopReason,
+    InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome, StopReason,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -18,7 +17,7 @@ use serde_json::json;
 
 use crate::config::TransportConfig;
 use crate::figure::paths_figure;
-use crate::{Problem, SOURCES_FILE, Solution, TransportMap, solve};
+use crate::{DynotError, Problem, SOURCES_FILE, Solution, TransportMap, solve};
 
 /// A dynamic OT problem with what its run reports: the MMD settings, and the sources to push
 /// through the learned map.
@@ -190,6 +189,6 @@ impl Method for TransportRun {
         let path = dir.join("paths.png");
         paths_figure(&self.problem, solution)
             .and_then(|figure| figure.save_png(&path))
-            .map_err(|e| CoreError::file_source(&path, "cannot draw or write", e))
+            .map_err(|source| DynotError::Figure { path, source }.into())
     }
 }

@@ -6,12 +6,12 @@ use crate::config::PathOptimizer;
 use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::{CoreError, Observer, Points, host_vec, tensor_from};
+use meanfield_core::{Observer, Points, host_vec, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
-use crate::{Objective, Penalty, part};
+use crate::{DynotError, Objective, Penalty, part};
 
 /// The free levels `x^1..x^L` as a trainable burn module.
 #[derive(Module, Debug)]
@@ -103,9 +103,12 @@ impl Solution {
     /// Writes `particle,level,t,x0,..` with one row per particle and level.
     ///
     /// # Errors
-    /// [`CoreError::File`] when the file cannot be written.
-    pub fn write_csv(&self, path: &std::path::Path) -> meanfield_core::Result<()> {
-        let io = |e: csv::Error| CoreError::file(path, e.to_string());
+    /// [`DynotError::Write`] when the file cannot be written.
+    pub fn write_csv(&self, path: &std::path::Path) -> crate::Result<()> {
+        let io = |e: csv::Error| DynotError::Write {
+            path: path.to_path_buf(),
+            source: e.into(),
+        };
         let mut w = csv::Writer::from_path(path).map_err(io)?;
         let header = ["particle", "level", "t"]
             .map(String::from)
@@ -121,7 +124,10 @@ impl Solution {
                 w.write_record(row).map_err(io)?;
             }
         }
-        w.flush().map_err(|e| CoreError::file(path, e.to_string()))
+        w.flush().map_err(|e| DynotError::Write {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })
     }
 }
 

@@ -34,4 +34,7 @@
 //! assert!(mse.last().unwrap().1 < mse[0].1);
 //! ```
 
+mod error;
 pub mod network;
+
+pub use error::{RbfError, Result};

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
-use meanfield_core::{CoreError, Result};
+use meanfield_core::CoreError;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{NetworkShape, Precision};
+use crate::error::{Result, WganError};
 use crate::network::Network;
 use crate::optimizer::Optimizer;
 use crate::record::load_in_dtype;
@@ -90,16 +91,20 @@ pub struct Models {
 
 fn file_err(
     path: &Path,
-    what: &str,
+    what: &'static str,
     e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> CoreError {
-    CoreError::file_source(path, what, e)
+) -> WganError {
+    WganError::Checkpoint {
+        path: path.to_path_buf(),
+        what,
+        source: e.into(),
+    }
 }
 
 /// Writes `models` and `architecture` to `run_dir/checkpoint` atomically.
 ///
 /// # Errors
-/// [`CoreError::File`] on write errors (the previous checkpoint is then intact).
+/// [`WganError::Checkpoint`] on write errors (the previous checkpoint is then intact).
 pub fn save(run_dir: &Path, models: &Models, architecture: &Architecture) -> Result<()> {
     let tmp = run_dir.join(format!("{CHECKPOINT_DIR}.tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -143,7 +148,7 @@ pub fn locate(dir: &Path) -> PathBuf {
 /// Reads the architecture of the checkpoint in `dir` (a run folder or a checkpoint folder).
 ///
 /// # Errors
-/// [`CoreError::File`] when there is no readable checkpoint.
+/// [`WganError::Checkpoint`] when there is no readable checkpoint.
 pub fn architecture(dir: &Path) -> Result<Architecture> {
     let path = locate(dir).join(ARCHITECTURE);
     let text = std::fs::read_to_string(&path)
@@ -154,7 +159,7 @@ pub fn architecture(dir: &Path) -> Result<Architecture> {
 /// Loads the generator of the checkpoint in `dir` (for sampling).
 ///
 /// # Errors
-/// [`CoreError::File`] for a missing or corrupt checkpoint.
+/// [`WganError::Checkpoint`] for a missing or corrupt checkpoint.
 pub fn load_generator(dir: &Path, device: &Device) -> Result<(Architecture, Network)> {
     let arch = architecture(dir)?;
     let path = locate(dir).join(GENERATOR);
@@ -168,7 +173,8 @@ pub fn load_generator(dir: &Path, device: &Device) -> Result<(Architecture, Netw
 /// the step they were taken at.
 ///
 /// # Errors
-/// [`CoreError::File`] for a missing or corrupt checkpoint, or one from another architecture.
+/// [`WganError::Checkpoint`] for a missing or corrupt checkpoint, [`CoreError::File`] for one
+/// of another architecture.
 pub fn load(dir: &Path, fresh: Models, expected: &Architecture) -> Result<(Models, usize)> {
     let found = architecture(dir)?;
     let at = locate(dir);
@@ -186,7 +192,8 @@ pub fn load(dir: &Path, fresh: Models, expected: &Architecture) -> Result<(Model
                 expected.generator.hidden,
                 expected.critic.hidden
             ),
-        ));
+        )
+        .into());
     }
     let load_net = |net: Network, name: &str| {
         let path = at.join(name);

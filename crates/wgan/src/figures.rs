@@ -4,30 +4,26 @@
 
 use std::path::Path;
 
-use meanfield_core::{CoreError, Result};
-use meanfield_log::LogError;
 use meanfield_log::plot::{Figure, Series, histogram, line_plot};
 
 use crate::config::{GanLoss, WganConfig};
+use crate::error::{Result, WganError};
 use crate::toy::ToySystem;
-
-/// A figure error as a [`CoreError::FileSource`] of `path` (the file it was meant for).
-fn log_err(path: &Path) -> impl Fn(LogError) -> CoreError + '_ {
-    move |e| match e {
-        LogError::Io { path, source } => CoreError::file_source(path, "cannot write", source),
-        other => CoreError::file_source(path, "cannot draw", other),
-    }
-}
 
 /// Saves `figure` (or its drawing error) as the PNG `path`.
 fn save(figure: meanfield_log::Result<Figure>, path: &Path) -> Result<()> {
-    figure.and_then(|f| f.save_png(path)).map_err(log_err(path))
+    figure
+        .and_then(|f| f.save_png(path))
+        .map_err(|source| WganError::Figure {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Histogram of the critic's parameters (titled with the clipping box for `wgan_clip`).
 ///
 /// # Errors
-/// Drawing and write errors, as [`CoreError::File`] of `path`.
+/// Drawing and write errors, as [`WganError::Figure`].
 pub(crate) fn critic_histogram(config: &WganConfig, parameters: &[f64], path: &Path) -> Result<()> {
     let title = match config.loss {
         GanLoss::WganClip => format!("critic parameters (clipping box [-{0}, {0}])", config.clip),
@@ -39,7 +35,7 @@ pub(crate) fn critic_histogram(config: &WganConfig, parameters: &[f64], path: &P
 /// The generated mean and the critic's slope between the modes against time.
 ///
 /// # Errors
-/// Drawing and write errors, as [`CoreError::File`] of `path`.
+/// Drawing and write errors, as [`WganError::Figure`].
 pub(crate) fn dynamics_figure(
     mean: &[(f64, f64)],
     slope: &[(f64, f64)],
@@ -62,7 +58,7 @@ pub(crate) fn dynamics_figure(
 /// `H = c^2`, and the trainer's `(theta, omega)` path.
 ///
 /// # Errors
-/// Drawing and write errors, as [`CoreError::File`] of `path`.
+/// Drawing and write errors, as [`WganError::Figure`].
 pub(crate) fn phase_portrait(
     toy: &ToySystem,
     config: &WganConfig,

@@ -33,6 +33,7 @@ pub mod activation;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+mod error;
 mod figures;
 pub mod losses;
 pub mod network;
@@ -51,6 +52,7 @@ pub use config::{
     WganConfig,
 };
 pub use data::RealData;
+pub use error::{Result, WganError};
 pub use network::Network;
 pub use run::WganRun;
 pub use train::{Outcome, Trainer};

@@ -4,11 +4,12 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::Device;
-use meanfield_core::{Points, Result, host_vec, tensor_from};
+use meanfield_core::{Points, host_vec, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::checkpoint::load_generator;
+use crate::error::Result;
 use crate::train::normals;
 
 /// `n` samples `G(z)`, `z ~ N(0, I)` drawn with `seed`, from the generator of the checkpoint

@@ -8,8 +8,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, SgdConfig};
 use burn::tensor::{Device, Tensor};
 use meanfield_core::{
-    CoreError, FlowOutcome, Method, Observer, Points, Result, RunOutcome, StopReason, host_vec,
-    tensor_from,
+    CoreError, FlowOutcome, Method, Observer, Points, RunOutcome, StopReason, host_vec, tensor_from,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -17,6 +16,7 @@ use rand::seq::index::sample;
 
 use super::config::{NetworkConfig, OptimizerKind};
 use super::{Dataset, RbfNetwork};
+use crate::error::{RbfError, Result};
 
 /// File name of the checkpoint inside a run folder.
 pub const CHECKPOINT: &str = "model.bpk";
@@ -52,7 +52,8 @@ impl Trainer {
                     data.d,
                     x0.d()
                 ),
-            ));
+            )
+            .into());
         }
         let (train, validation) = data.split(config.validation_fraction, &mut rng);
         Ok(Self {
@@ -200,7 +201,11 @@ impl Method for Trainer {
 
     /// Trains (see [`Trainer::train`]), checkpointing into `dir`, and writes the final centres
     /// as `particles_final.csv`; the summary holds the loss check and the final metrics.
-    fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
+    fn run(
+        &mut self,
+        observer: &mut dyn Observer,
+        dir: Option<&Path>,
+    ) -> meanfield_core::Result<RunOutcome> {
         let clock = std::time::Instant::now();
         let outcome = self.train(observer, dir)?;
         let wall_seconds = clock.elapsed().as_secs_f64();
@@ -225,12 +230,12 @@ fn save_checkpoint(model: &RbfNetwork, dir: &Path) -> Result<()> {
     let [n, d] = model.centres().dims();
     let shape = format!("n = {n}\nd = {d}\neps = {}\n", model.eps());
     let path = dir.join(SHAPE);
-    std::fs::write(&path, shape).map_err(|e| CoreError::file(&path, e.to_string()))?;
+    std::fs::write(&path, shape).map_err(|e| RbfError::file(&path, "cannot write", e))?;
     let path = dir.join(CHECKPOINT);
     model
         .clone()
         .save_file(&path)
-        .map_err(|e| CoreError::file_source(&path, "cannot write checkpoint", e))
+        .map_err(|e| RbfError::file(&path, "cannot write checkpoint", e))
 }
 
 /// Loads the checkpoint in `model_dir`, evaluates it at the points of `input` (a point-cloud
@@ -246,10 +251,10 @@ pub fn predict_file(
 ) -> Result<usize> {
     let shape_path = model_dir.join(SHAPE);
     let text = std::fs::read_to_string(&shape_path)
-        .map_err(|e| CoreError::file(&shape_path, format!("cannot read: {e}")))?;
+        .map_err(|e| RbfError::file(&shape_path, "cannot read", e))?;
     let table: toml::Table = text
         .parse()
-        .map_err(|e| CoreError::file(&shape_path, format!("{e}")))?;
+        .map_err(|e| RbfError::file(&shape_path, "corrupt network shape", e))?;
     let get = |k: &str| {
         table
             .get(k)
@@ -262,13 +267,14 @@ pub fn predict_file(
         return Err(CoreError::file(
             input,
             format!("has dimension {}, the model takes {d}", points.d()),
-        ));
+        )
+        .into());
     }
     let path = model_dir.join(CHECKPOINT);
     let skeleton = RbfNetwork::new(Tensor::<2>::zeros([n, d], device), 1.0, eps, false, false);
     let model = skeleton
         .try_load_file(&path)
-        .map_err(|e| CoreError::file_source(&path, "cannot load checkpoint", e))?;
+        .map_err(|e| RbfError::file(&path, "cannot load checkpoint", e))?;
     let y = host_vec(model.forward(points.to_tensor(device)));
     let mut out = String::new();
     let header: Vec<String> = (0..d).map(|k| format!("x{k}")).collect();
@@ -282,7 +288,7 @@ pub fn predict_file(
         out.push_str(&row.join(","));
         out.push('\n');
     }
-    std::fs::write(output, out).map_err(|e| CoreError::file(output, e.to_string()))?;
+    std::fs::write(output, out).map_err(|e| RbfError::file(output, "cannot write", e))?;
     Ok(y.len())
 }
 
@@ -358,5 +364,23 @@ mod tests {
             assert!((gd - x0).abs() > 1e-4, "the particles moved");
         }
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A corrupt checkpoint is refused with burn's record error kept as the source.
+    #[test]
+    fn a_corrupt_checkpoint_keeps_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SHAPE), "n = 2\nd = 1\neps = 0.1\n").unwrap();
+        std::fs::write(dir.path().join(CHECKPOINT), b"not a record").unwrap();
+        let input = dir.path().join("input.csv");
+        std::fs::write(&input, "x0\n0.5\n").unwrap();
+        let err =
+            predict_file(dir.path(), &input, &dir.path().join("y.csv"), &cpu_device()).unwrap_err();
+        assert!(matches!(err, RbfError::File { .. }), "{err:?}");
+        assert!(err.to_string().contains("cannot load checkpoint"), "{err}");
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the record error is kept"
+        );
     }
 }

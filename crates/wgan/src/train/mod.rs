@@ -8,7 +8,7 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use meanfield_core::{CoreError, Observer, Points, Result, StopReason, tensor_from};
+use meanfield_core::{CoreError, Observer, Points, StopReason, tensor_from};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
@@ -18,6 +18,7 @@ mod evaluate;
 use crate::checkpoint::{self, Architecture, Models};
 use crate::config::{GanLoss, GanOptimizer, NetworkKind, NetworkShape, WganConfig};
 use crate::data::RealData;
+use crate::error::Result;
 use crate::losses::{CriticBatch, critic_loss, generator_loss};
 use crate::network::{Network, float_dtype};
 use crate::optimizer::Optimizer;
@@ -91,7 +92,8 @@ impl Trainer {
                     "a `gaussian` generator needs latent_dim = the data dimension {}",
                     data.dim()
                 ),
-            ));
+            )
+            .into());
         }
         let n = config.eval_samples;
         let eval_real = data.sample(n, &mut stream(seed, 0, EVAL_SLOT - 1));
@@ -321,6 +323,7 @@ mod tests {
     use meanfield_core::{Recorder, cpu_device};
 
     use super::*;
+    use crate::error::WganError;
 
     const SEED: u64 = 3;
 
@@ -406,5 +409,33 @@ mod tests {
         let other = Trainer::new(narrower, SEED, cpu_device()).unwrap();
         let err = other.start(Some(dir.path())).err().unwrap().to_string();
         assert!(err.contains("another architecture"), "{err}");
+    }
+
+    /// A corrupt record is refused with burn's error kept as the source, not flattened.
+    #[test]
+    fn a_corrupt_checkpoint_keeps_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let trainer = Trainer::new(config(""), SEED, cpu_device()).unwrap();
+        trainer
+            .train(
+                trainer.fresh(),
+                0,
+                &mut Recorder::default(),
+                Some(dir.path()),
+            )
+            .unwrap();
+        std::fs::write(dir.path().join("checkpoint/critic.bpk"), b"not a record").unwrap();
+        let err = trainer.start(Some(dir.path())).err().unwrap();
+        assert!(matches!(err, WganError::Checkpoint { .. }), "{err:?}");
+        assert!(err.to_string().contains("critic.bpk: cannot load"), "{err}");
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the record error is kept"
+        );
+        let core: CoreError = err.into();
+        assert!(
+            std::error::Error::source(&core).is_some(),
+            "and survives the driver"
+        );
     }
 }
