@@ -44,19 +44,22 @@ fn wgpu_energy_and_gradient_match_cpu() {
     }
 }
 
-#[test]
-fn wgpu_flow_decreases_energy() {
-    let config = RunConfig::from_toml(
-        "name = 'gpu'\ndevice = 'wgpu'\n[particles]\nn = 128\ninit = { kind = 'gaussian', mean = [0, 0], std = [0.2, 0.2] }\n\
-         [energy]\nkernel = { kind = 'swarming', a = 4, b = 2 }\n[flow]\ndt = 0.1\nt_final = 2.0\nlog_every = 5\n",
-        &[],
-    )
-    .unwrap();
+/// Builds the flow of a config by the CLI's driver, runs it and returns its logged energy.
+fn logged_energy(config: &str) -> Vec<(f64, f64)> {
+    let config = RunConfig::from_toml(config, &[]).unwrap();
     let mut flow = build_method(&config).unwrap();
     let mut rec = Recorder::default();
     let outcome = flow.run(&mut rec, None).unwrap();
     assert!(outcome.stopped.is_none());
-    let energy = rec.series("energy");
+    rec.series("energy")
+}
+
+#[test]
+fn wgpu_flow_decreases_energy() {
+    let energy = logged_energy(
+        "name = 'gpu'\ndevice = 'wgpu'\n[particles]\nn = 128\ninit = { kind = 'gaussian', mean = [0, 0], std = [0.2, 0.2] }\n\
+         [energy]\nkernel = { kind = 'swarming', a = 4, b = 2 }\n[flow]\ndt = 0.1\nt_final = 2.0\nlog_every = 5\n",
+    );
     assert!(
         energy.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-6),
         "{energy:?}"
@@ -68,18 +71,11 @@ fn wgpu_flow_decreases_energy() {
 /// energy decreases along the flow.
 #[test]
 fn wgpu_blob_flow_decreases_energy() {
-    let config = RunConfig::from_toml(
+    let energy = logged_energy(
         "name = 'gpu-blob'\ndevice = 'wgpu'\nmethod = 'blob'\n[particles]\nn = 64\ninit = { kind = 'gaussian', mean = [0, 0], std = [0.1, 0.1] }\n\
          [blob]\neps = 0.15\n[energy]\nevaluation = 'tensor'\n[target]\nkind = 'gaussian'\nmean = [0, 0]\nstd = [0.4]\n\
          [flow]\nstepper = { kind = 'rk4' }\ndt = 0.01\nt_final = 0.2\nlog_every = 5\n",
-        &[],
-    )
-    .unwrap();
-    let mut flow = build_method(&config).unwrap();
-    let mut rec = Recorder::default();
-    let outcome = flow.run(&mut rec, None).unwrap();
-    assert!(outcome.stopped.is_none());
-    let energy = rec.series("energy");
+    );
     assert!(
         energy.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-5),
         "{energy:?}"

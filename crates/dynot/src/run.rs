@@ -189,6 +189,6 @@ impl Method for TransportRun {
         let path = dir.join("paths.png");
         paths_figure(&self.problem, solution)
             .and_then(|figure| figure.save_png(&path))
-            .map_err(|source| DynotError::Figure { path, source }.into())
+            .map_err(|e| DynotError::Figure(e).into())
     }
 }

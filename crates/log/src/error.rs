@@ -6,8 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LogError {
-    /// A file or folder could not be written.
-    #[error("{path}: {source}")]
+    /// A file or folder could not be written (the cause follows in the error's chain).
+    #[error("{path}")]
     Io {
         /// The file or folder.
         path: PathBuf,

@@ -24,15 +24,9 @@ pub enum WganError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// A figure could not be drawn or written.
-    #[error("{path}: cannot draw or write the figure")]
-    Figure {
-        /// The PNG it was meant for.
-        path: PathBuf,
-        /// The plotting or file error.
-        #[source]
-        source: meanfield_log::LogError,
-    },
+    /// A figure could not be drawn or written (the error names the figure or the file).
+    #[error(transparent)]
+    Figure(#[from] meanfield_log::LogError),
 }
 
 /// Result with [`WganError`].

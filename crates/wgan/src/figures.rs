@@ -7,17 +7,12 @@ use std::path::Path;
 use meanfield_log::plot::{Figure, Series, histogram, line_plot};
 
 use crate::config::{GanLoss, WganConfig};
-use crate::error::{Result, WganError};
+use crate::error::Result;
 use crate::toy::ToySystem;
 
 /// Saves `figure` (or its drawing error) as the PNG `path`.
 fn save(figure: meanfield_log::Result<Figure>, path: &Path) -> Result<()> {
-    figure
-        .and_then(|f| f.save_png(path))
-        .map_err(|source| WganError::Figure {
-            path: path.to_path_buf(),
-            source,
-        })
+    Ok(figure.and_then(|f| f.save_png(path))?)
 }
 
 /// Histogram of the critic's parameters (titled with the clipping box for `wgan_clip`).

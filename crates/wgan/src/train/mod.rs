@@ -392,8 +392,8 @@ mod tests {
         assert!(clip_share.last().unwrap().1 > 0.05, "{clip_share:?}");
     }
 
-    #[test]
-    fn other_architecture_checkpoints_are_refused() {
+    /// A trainer of `config("")` and a folder holding its checkpoint after a short run.
+    fn checkpointed() -> (Trainer, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let trainer = Trainer::new(config(""), SEED, cpu_device()).unwrap();
         trainer
@@ -404,6 +404,12 @@ mod tests {
                 Some(dir.path()),
             )
             .unwrap();
+        (trainer, dir)
+    }
+
+    #[test]
+    fn other_architecture_checkpoints_are_refused() {
+        let (_, dir) = checkpointed();
         let mut narrower = config("");
         narrower.critic.hidden = vec![8];
         let other = Trainer::new(narrower, SEED, cpu_device()).unwrap();
@@ -414,16 +420,7 @@ mod tests {
     /// A corrupt record is refused with burn's error kept as the source, not flattened.
     #[test]
     fn a_corrupt_checkpoint_keeps_its_source() {
-        let dir = tempfile::tempdir().unwrap();
-        let trainer = Trainer::new(config(""), SEED, cpu_device()).unwrap();
-        trainer
-            .train(
-                trainer.fresh(),
-                0,
-                &mut Recorder::default(),
-                Some(dir.path()),
-            )
-            .unwrap();
+        let (trainer, dir) = checkpointed();
         std::fs::write(dir.path().join("checkpoint/critic.bpk"), b"not a record").unwrap();
         let err = trainer.start(Some(dir.path())).err().unwrap();
         assert!(matches!(err, WganError::Checkpoint { .. }), "{err:?}");
