@@ -3,11 +3,11 @@ mollifier eps = 0.1, closed-form overlap (MATH.md section 2), in NumPy (f64, til
 rows, analytic gradient) and PyTorch on CPU (f64 and f32, tiles, autograd), against
 meanfield's example binary (fused f64 and tiled tensor autodiff; random batch at N = 10^6).
 Called by bench_blob.sh with the example's path."""
-import json, math, os, subprocess, sys, time
+import math, os, sys
 import numpy as np
 import torch
 
-from bench_common import best
+from bench_common import print_table, time_peers
 
 torch.set_num_threads(os.cpu_count())
 EXAMPLE = sys.argv[1]
@@ -43,26 +43,8 @@ def torch_velocity(x, m):
     return torch.cat(out)
 
 
-rows = []
-rng = np.random.default_rng(0)
-for n in SIZES:
-    x = rng.normal(0, 0.3, size=(n, 2)); m = np.full(n, 1.0 / n)
-    reps = 5 if n <= 2000 else 2
-    rows.append({"impl": "numpy-f64", "n": n, "seconds": best(lambda: numpy_velocity(x, m), reps)})
-    for dtype, name in [(torch.float64, "torch-f64"), (torch.float32, "torch-f32")]:
-        xt, mt = torch.tensor(x, dtype=dtype), torch.tensor(m, dtype=dtype)
-        rows.append({"impl": name, "n": n, "seconds": best(lambda: torch_velocity(xt, mt), reps)})
-out = subprocess.run([EXAMPLE] + [str(n) for n in SIZES], capture_output=True, text=True, check=True).stdout
-extra = [json.loads(line) for line in out.splitlines() if line.strip()]
-rows += [r for r in extra if r["n"] in SIZES]
-
-print("## blob velocity, Gaussian target, d = 2 (seconds per evaluation, best of repeats)\n")
-print("| N | impl | seconds | NumPy / this | PyTorch-f32 / this |\n|---|---|---|---|---|")
-for n in SIZES:
-    ref = {r["impl"]: r["seconds"] for r in rows if r["n"] == n}
-    for r in rows:
-        if r["n"] == n:
-            print(f"| {n} | {r['impl']} | {r['seconds']:.4g} | {ref['numpy-f64']/r['seconds']:.2f} | {ref['torch-f32']/r['seconds']:.2f} |")
+rows, extra = time_peers(SIZES, numpy_velocity, torch_velocity, EXAMPLE, np.random.default_rng(0))
+print_table("blob velocity, Gaussian target, d = 2", rows + [r for r in extra if r["n"] in SIZES], SIZES)
 for r in extra:
     if r["n"] not in SIZES:
         print(f"\nrandom batch method, N = {r['n']}, p = 32: {r['seconds']:.3f} s per velocity evaluation")

@@ -11,7 +11,7 @@ import json, subprocess, sys, tempfile, time, os
 import numpy as np
 import torch
 
-from bench_common import best
+from bench_common import print_table, time_peers
 import ot
 
 torch.set_num_threads(os.cpu_count())
@@ -38,25 +38,9 @@ def torch_step(x, m):
     return e.item(), x.grad
 
 
-rows = []
 rng = np.random.default_rng(0)
-for n in SIZES:
-    x = rng.normal(0, 0.3, size=(n, 2)); m = np.full(n, 1.0 / n)
-    reps = 5 if n <= 2000 else 2
-    rows.append({"impl": "numpy-f64", "n": n, "seconds": best(lambda: numpy_step(x, m), reps)})
-    for dtype, name in [(torch.float64, "torch-f64"), (torch.float32, "torch-f32")]:
-        xt, mt = torch.tensor(x, dtype=dtype), torch.tensor(m, dtype=dtype)
-        rows.append({"impl": name, "n": n, "seconds": best(lambda: torch_step(xt, mt), reps)})
-out = subprocess.run([EXAMPLE] + [str(n) for n in SIZES], capture_output=True, text=True, check=True).stdout
-rows += [json.loads(line) for line in out.splitlines() if line.strip()]
-
-print("## swarming energy + gradient, d = 2 (seconds per evaluation, best of repeats)\n")
-print("| N | impl | seconds | NumPy / this | PyTorch-f32 / this |\n|---|---|---|---|---|")
-for n in SIZES:
-    ref = {r["impl"]: r["seconds"] for r in rows if r["n"] == n}
-    for r in rows:
-        if r["n"] == n:
-            print(f"| {n} | {r['impl']} | {r['seconds']:.4g} | {ref['numpy-f64']/r['seconds']:.2f} | {ref['torch-f32']/r['seconds']:.2f} |")
+rows, extra = time_peers(SIZES, numpy_step, torch_step, EXAMPLE, rng)
+print_table("swarming energy + gradient, d = 2", rows + extra, SIZES)
 
 print("\n## exact OT, uniform points in [0,1]^2, squared Euclidean cost (seconds)\n")
 print("| n | POT ot.emd2 (with ot.dist) | meanfield ot emd (process) | meanfield solve | cost POT | cost meanfield |\n|---|---|---|---|---|---|")

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use meanfield_core::metrics::exact_ot;
 use meanfield_core::{InitConfig, Points};
 use rand::SeedableRng;
-use util::{assert_bad_configs, meanfield, root, run_into, summary};
+use util::{assert_bad_configs, meanfield, root, run_into, scratch_run, summary};
 
 const QUICK: &str = r#"
 name = "quick"
@@ -27,10 +27,7 @@ log_every = 2
 
 #[test]
 fn run_writes_the_whole_run_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("quick.toml");
-    fs::write(&config, QUICK).unwrap();
-    let out = dir.path().join("run");
+    let (_dir, config, out) = scratch_run("quick.toml", QUICK);
     let code = meanfield(&[
         "run",
         config.to_str().unwrap(),
@@ -170,10 +167,7 @@ t_final = 0.1
 /// does not increase.
 #[test]
 fn blob_run_summary_contract() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("blob.toml");
-    fs::write(&config, BLOB).unwrap();
-    let out = dir.path().join("run");
+    let (_dir, config, out) = scratch_run("blob.toml", BLOB);
     assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
     let s = summary(&out);
     for key in [

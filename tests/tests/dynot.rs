@@ -7,7 +7,7 @@ use std::fs;
 use std::process::ExitCode;
 
 use meanfield_core::Points;
-use util::{assert_bad_configs, meanfield, run_into, summary};
+use util::{assert_bad_configs, meanfield, run_into, scratch_run, summary};
 
 const DYNOT: &str = r#"
 name = "dynot"
@@ -36,10 +36,7 @@ log_every = 5
 /// kinetic energy at the exact W2^2, writes every output, and its map pushes new points.
 #[test]
 fn dynamic_ot_run_writes_paths_map_and_summary() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("dynot.toml");
-    fs::write(&config, DYNOT).unwrap();
-    let out = dir.path().join("run");
+    let (dir, config, out) = scratch_run("dynot.toml", DYNOT);
     assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
     let s = summary(&out);
     for key in [

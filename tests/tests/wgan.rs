@@ -1,11 +1,12 @@
 //! End-to-end tests of WGAN runs: the run folder and summary, resume, sampling, bad input.
 
+#[allow(dead_code)] // each test file uses a different subset of the helpers
 mod util;
 
 use std::fs;
 use std::process::ExitCode;
 
-use util::{assert_bad_configs, meanfield, root, run_into, summary};
+use util::{assert_bad_configs, meanfield, root, run_into, summary, write_config};
 
 const TOY: &str = r#"
 name = "gan"
@@ -30,8 +31,7 @@ eval_samples = 64
 #[test]
 fn wgan_runs_resume_exactly_and_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("gan.toml");
-    fs::write(&config, TOY).unwrap();
+    let config = write_config(dir.path(), "gan.toml", TOY);
     let straight = dir.path().join("straight");
     assert_eq!(run_into(&config, &straight).unwrap(), ExitCode::SUCCESS);
     let s = summary(&straight);

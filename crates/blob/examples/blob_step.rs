@@ -5,28 +5,18 @@
 //!
 //! `cargo run --release -p meanfield-blob --example blob_step -- 1000 10000`
 
+#[path = "../../core/examples/fixtures/peer_cloud.rs"]
+mod peer_cloud;
+
 use std::time::Instant;
 
 use meanfield_blob::PairwiseBlob;
 use meanfield_blob::overlap::GaussianOverlap;
 use meanfield_core::energy::Evaluation;
-use meanfield_core::{InitConfig, cpu_device, host_vec, tensor_from};
-use rand::SeedableRng;
+use meanfield_core::host_vec;
+use peer_cloud::{peer_cloud, sizes_from_args};
 
 const EPS: f64 = 0.1;
-
-fn cloud(n: usize) -> (burn::tensor::Tensor<2>, burn::tensor::Tensor<1>) {
-    let device = cpu_device();
-    let init = InitConfig::Gaussian {
-        mean: vec![0.0, 0.0],
-        std: vec![0.3, 0.3],
-    };
-    let x = init
-        .sample(n, &mut rand::rngs::StdRng::seed_from_u64(0))
-        .unwrap()
-        .to_tensor(&device);
-    (x, tensor_from::<1>(vec![1.0 / n as f64; n], [n], &device))
-}
 
 fn blob(batch: usize) -> PairwiseBlob {
     let overlap = GaussianOverlap::new(EPS, vec![0.0, 0.0], &[0.5, 0.5]).unwrap();
@@ -43,12 +33,8 @@ fn time(repeats: usize, mut f: impl FnMut() -> f64) -> (f64, f64) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    for n in sizes {
-        let (x, m) = cloud(n);
+    for n in sizes_from_args() {
+        let (x, m) = peer_cloud(n);
         let full = blob(0);
         let repeats = if n <= 2000 { 10 } else { 2 };
         let (s, g0) = time(repeats, || host_vec(full.gradient(&x, &m))[0]);
@@ -63,7 +49,7 @@ fn main() {
         }
     }
     let n = 1_000_000;
-    let (x, m) = cloud(n);
+    let (x, m) = peer_cloud(n);
     let rbm = blob(32);
     let (s, _) = time(2, || host_vec(rbm.gradient(&x, &m))[0]);
     println!("{{\"impl\": \"meanfield-random-batch-p32\", \"n\": {n}, \"seconds\": {s:.6e}}}");

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::overlap::Overlap;
+use crate::overlap::{Overlap, PairGrads};
 
 /// The pairwise blob energy over an [`Overlap`].
 #[derive(Debug)]
@@ -83,13 +83,11 @@ impl PairwiseBlob {
                     for j in i + 1..n {
                         let c = mi * masses[j];
                         let gj = &mut tail[(j - i - 1) * d..(j - i) * d];
-                        energy += c * self.overlap.value_and_grads(
-                            xi,
-                            &xs[j * d..(j + 1) * d],
-                            c,
-                            gi,
-                            gj,
-                        );
+                        let grads = PairGrads { a: gi, b: gj };
+                        energy +=
+                            c * self
+                                .overlap
+                                .value_and_grads(xi, &xs[j * d..(j + 1) * d], c, grads);
                     }
                     (energy, grad)
                 },

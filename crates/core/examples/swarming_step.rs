@@ -4,29 +4,18 @@
 //!
 //! `cargo run --release -p meanfield-core --example swarming_step -- 1000 10000`
 
+#[path = "fixtures/peer_cloud.rs"]
+mod peer_cloud;
+
 use std::time::Instant;
 
 use meanfield_core::energy::{Evaluation, Interaction};
 use meanfield_core::kernel::KernelConfig;
-use meanfield_core::{InitConfig, cpu_device, tensor_from};
-use rand::SeedableRng;
+use peer_cloud::{peer_cloud, sizes_from_args};
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let device = cpu_device();
-    for n in sizes {
-        let init = InitConfig::Gaussian {
-            mean: vec![0.0, 0.0],
-            std: vec![0.3, 0.3],
-        };
-        let x = init
-            .sample(n, &mut rand::rngs::StdRng::seed_from_u64(0))
-            .unwrap()
-            .to_tensor(&device);
-        let m = tensor_from::<1>(vec![1.0 / n as f64; n], [n], &device);
+    for n in sizes_from_args() {
+        let (x, m) = peer_cloud(n);
         let inter = Interaction::new(
             KernelConfig::Swarming { a: 4.0, b: 2.0 }.build(),
             256,

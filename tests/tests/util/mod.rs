@@ -1,6 +1,6 @@
 //! Shared helpers: run the CLI in-process and read what it wrote.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -23,6 +23,22 @@ pub fn run_into(config: &Path, out: &Path) -> Result<ExitCode, String> {
     ])
 }
 
+/// Writes `text` as the config file `name` in `dir` and returns its path.
+pub fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let config = dir.join(name);
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// A scratch folder holding the config `name` with `text`, and the run folder path `run` in
+/// it (not created): `(scratch, config, out)`.
+pub fn scratch_run(name: &str, text: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), name, text);
+    let out = dir.path().join("run");
+    (dir, config, out)
+}
+
 /// Parses `summary.json` of a run folder.
 pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
@@ -39,8 +55,7 @@ pub fn assert_bad_configs(cases: &[(String, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never");
     for (i, (text, expected)) in cases.iter().enumerate() {
-        let config = dir.path().join(format!("bad{i}.toml"));
-        std::fs::write(&config, text).unwrap();
+        let config = write_config(dir.path(), &format!("bad{i}.toml"), text);
         let err = run_into(&config, &out).unwrap_err();
         assert!(
             err.contains(expected),

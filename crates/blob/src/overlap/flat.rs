@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 use meanfield_core::squared_distance;
 
-use super::{Overlap, gaussian_and_slope, squared_distances};
+use super::{Overlap, PairGrads, gaussian_and_slope, squared_distances};
 
 /// The overlap of the unweighted porous-medium blob method (Gaussian mollifier).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,21 +41,14 @@ impl Overlap for FlatOverlap {
         value
     }
 
-    fn value_and_grads(
-        &self,
-        a: &[f64],
-        b: &[f64],
-        scale: f64,
-        grad_a: &mut [f64],
-        grad_b: &mut [f64],
-    ) -> f64 {
+    fn value_and_grads(&self, a: &[f64], b: &[f64], scale: f64, grads: PairGrads<'_>) -> f64 {
         let r2 = squared_distance(a, b);
         let (value, slope) = gaussian_and_slope(r2, self.s, self.d);
         let c = 2.0 * slope * scale;
         for k in 0..a.len() {
             let g = c * (a[k] - b[k]);
-            grad_a[k] += g;
-            grad_b[k] -= g;
+            grads.a[k] += g;
+            grads.b[k] -= g;
         }
         value
     }

@@ -9,7 +9,7 @@ use std::f64::consts::PI;
 use burn::tensor::Tensor;
 use meanfield_core::{CoreError, Result, tensor_from};
 
-use super::Overlap;
+use super::{Overlap, PairGrads};
 
 /// The overlap for a Gaussian target (Gaussian mollifier).
 #[derive(Debug, Clone, PartialEq)]
@@ -86,14 +86,7 @@ impl Overlap for GaussianOverlap {
         value
     }
 
-    fn value_and_grads(
-        &self,
-        a: &[f64],
-        b: &[f64],
-        scale: f64,
-        grad_a: &mut [f64],
-        grad_b: &mut [f64],
-    ) -> f64 {
+    fn value_and_grads(&self, a: &[f64], b: &[f64], scale: f64, grads: PairGrads<'_>) -> f64 {
         let d = a.len();
         let mut exponent = 0.0;
         let mut shared = [0.0; 8];
@@ -107,8 +100,8 @@ impl Overlap for GaussianOverlap {
         let c = scale * value;
         let two_inv = 2.0 * self.inv_two_eps2;
         for k in 0..d {
-            grad_a[k] += c * (shared[k] - two_inv * (a[k] - self.mean[k]));
-            grad_b[k] += c * (shared[k] - two_inv * (b[k] - self.mean[k]));
+            grads.a[k] += c * (shared[k] - two_inv * (a[k] - self.mean[k]));
+            grads.b[k] += c * (shared[k] - two_inv * (b[k] - self.mean[k]));
         }
         value
     }

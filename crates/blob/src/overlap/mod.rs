@@ -20,19 +20,21 @@ pub trait Overlap: Send + Sync + std::fmt::Debug {
     fn tensor(&self, a: Tensor<2>, b: Tensor<2>) -> Tensor<2>;
     /// `I(a, b)`; adds `scale * grad_a I(a, b)` into `grad`.
     fn value_and_grad(&self, a: &[f64], b: &[f64], scale: f64, grad: &mut [f64]) -> f64;
-    /// `I(a, b)`; adds `scale * grad_a I` into `grad_a` and `scale * grad_b I` into `grad_b`
-    /// (one evaluation for both particles of a pair, by symmetry).
-    fn value_and_grads(
-        &self,
-        a: &[f64],
-        b: &[f64],
-        scale: f64,
-        grad_a: &mut [f64],
-        grad_b: &mut [f64],
-    ) -> f64 {
-        self.value_and_grad(b, a, scale, grad_b);
-        self.value_and_grad(a, b, scale, grad_a)
+    /// `I(a, b)`; adds `scale * grad_a I` into `grads.a` and `scale * grad_b I` into
+    /// `grads.b` (one evaluation for both particles of a pair, by symmetry).
+    fn value_and_grads(&self, a: &[f64], b: &[f64], scale: f64, grads: PairGrads<'_>) -> f64 {
+        self.value_and_grad(b, a, scale, grads.b);
+        self.value_and_grad(a, b, scale, grads.a)
     }
+}
+
+/// The gradient rows of the two particles of a pair.
+#[derive(Debug)]
+pub struct PairGrads<'a> {
+    /// Row of the first particle.
+    pub a: &'a mut [f64],
+    /// Row of the second particle.
+    pub b: &'a mut [f64],
 }
 
 /// `a_i - b_j` for `a: [r, d]`, `b: [n, d]` -> `[r, n, d]`.

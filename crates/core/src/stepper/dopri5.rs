@@ -6,6 +6,18 @@ use super::Velocity;
 use super::tableau::ButcherTableau;
 use crate::{CoreError, Result};
 
+/// The 5th-order weights, which are also the last stage's row (first same as last: the
+/// last stage is the velocity at the new point).
+const B5: [f64; 7] = [
+    35.0 / 384.0,
+    0.0,
+    500.0 / 1113.0,
+    125.0 / 192.0,
+    -2187.0 / 6784.0,
+    11.0 / 84.0,
+    0.0,
+];
+
 /// The Dormand-Prince 5(4) pair (7 stages; the 5th-order solution is propagated).
 pub static DOPRI5: ButcherTableau = ButcherTableau {
     a: &[
@@ -26,24 +38,9 @@ pub static DOPRI5: ButcherTableau = ButcherTableau {
             49.0 / 176.0,
             -5103.0 / 18656.0,
         ],
-        &[
-            35.0 / 384.0,
-            0.0,
-            500.0 / 1113.0,
-            125.0 / 192.0,
-            -2187.0 / 6784.0,
-            11.0 / 84.0,
-        ],
+        B5.split_at(6).0,
     ],
-    b: &[
-        35.0 / 384.0,
-        0.0,
-        500.0 / 1113.0,
-        125.0 / 192.0,
-        -2187.0 / 6784.0,
-        11.0 / 84.0,
-        0.0,
-    ],
+    b: &B5,
     error: Some(&[
         71.0 / 57600.0,
         0.0,
