@@ -5,6 +5,7 @@ use burn::tensor::Tensor;
 use meanfield_core::energy::AggregationEnergy;
 use meanfield_core::{CoreError, ParticleMethod, Result};
 
+use crate::factorised::FactorisedBlob;
 use crate::pairwise::PairwiseBlob;
 use crate::quadrature::QuadratureBlob;
 
@@ -13,8 +14,21 @@ use crate::quadrature::QuadratureBlob;
 pub enum Diffusion {
     /// Pairwise over a closed-form overlap (optionally with random batches).
     Pairwise(Box<PairwiseBlob>),
+    /// The factorised overlap of any target (J tabulated), the quadrature as reference.
+    Factorised(Box<FactorisedBlob>),
     /// Quadrature over a grid.
     Quadrature(QuadratureBlob),
+}
+
+impl Diffusion {
+    /// How the overlap is computed: `closed_form`, `factorised` or `quadrature`.
+    pub fn overlap_name(&self) -> &'static str {
+        match self {
+            Self::Pairwise(_) => "closed_form",
+            Self::Factorised(_) => "factorised",
+            Self::Quadrature(_) => "quadrature",
+        }
+    }
 }
 
 /// The blob method.
@@ -34,6 +48,7 @@ impl BlobMethod {
     pub fn diffusion_value_and_gradient(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
         match &self.diffusion {
             Diffusion::Pairwise(p) => p.value_and_gradient(x, m),
+            Diffusion::Factorised(f) => f.value_and_gradient(x, m),
             Diffusion::Quadrature(q) => q.value_and_gradient(x, m),
         }
     }
@@ -63,6 +78,7 @@ impl ParticleMethod for BlobMethod {
     fn velocity(&self, x: &Tensor<2>, m: &Tensor<1>) -> Result<Tensor<2>> {
         let mut grad = match &self.diffusion {
             Diffusion::Pairwise(p) => p.gradient(x, m),
+            Diffusion::Factorised(f) => f.value_and_gradient(x, m).1,
             Diffusion::Quadrature(q) => q.value_and_gradient(x, m).1,
         };
         if let Some(energy) = &self.energy {

@@ -12,7 +12,12 @@ use serde_json::{Value, json};
 
 use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
 use crate::blob::{BlobMethod, Diffusion};
-use crate::config::{BlobConfig, FlowMethod, OverlapKind};
+use crate::config::{BlobConfig, FlowMethod, OverlapKind, PairEvaluation};
+use crate::engine::{
+    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, PairEngine, PairStrategy, TargetFactor, cutoff_radius,
+    table_bytes,
+};
+use crate::factorised::FactorisedBlob;
 use crate::overlap::{Cell, CellsOverlap, FlatOverlap, GaussianOverlap, Overlap};
 use crate::pairwise::PairwiseBlob;
 use crate::quadrature::QuadratureBlob;
@@ -22,6 +27,9 @@ const MAX_CLOSED_FORM_CELLS: usize = 64;
 
 /// Quadrature is for d <= 3.
 const MAX_QUADRATURE_DIM: usize = 3;
+
+/// A closed-form overlap and, for the pair engine, its factor `J`.
+type ClosedForm = (Box<dyn Overlap>, Option<TargetFactor>);
 
 /// What a particle method is built from: the method and its config sections.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +117,7 @@ impl MethodSpec {
             .eps
             .unwrap_or_else(|| meanfield_core::metrics::Bandwidth::default().resolve(x0));
         let free_energy = |energy| FreeEnergy::new(blob.mollifier.build(kde_eps), energy);
+        let mut summary = Vec::new();
         let method: Box<dyn ParticleMethod> = match self.method {
             FlowMethod::Aggregation => Box::new(energy.ok_or_else(|| {
                 CoreError::config("energy", "needs a `kernel`, a `drift`, or both")
@@ -117,10 +126,10 @@ impl MethodSpec {
                 let eps = blob
                     .eps
                     .ok_or_else(|| CoreError::config("blob.eps", "method `blob` needs eps"))?;
-                Box::new(BlobMethod::new(
-                    self.diffusion(x0, eps, target.as_deref())?,
-                    energy,
-                ))
+                let diffusion = self.diffusion(x0, eps, target.as_deref())?;
+                summary.push(("overlap".to_string(), json!(diffusion.overlap_name())));
+                summary.push(("evaluation".to_string(), json!(blob.evaluation)));
+                Box::new(BlobMethod::new(diffusion, energy))
             }
             FlowMethod::LinearBlob => Box::new(LinearBlob(free_energy(energy))),
             FlowMethod::Langevin => Box::new(Langevin(free_energy(energy))),
@@ -136,7 +145,6 @@ impl MethodSpec {
                 Box::new(Svgd::new(Arc::clone(&target), free_energy(None))?)
             }
         };
-        let mut summary = Vec::new();
         if let Some(eps) = blob.eps {
             summary.push(("eps".to_string(), json!(eps)));
         }
@@ -146,42 +154,56 @@ impl MethodSpec {
         Ok(BuiltMethod { method, summary })
     }
 
-    /// The porous-medium term: a closed-form overlap when there is one, else quadrature.
+    /// The porous-medium term: a closed-form overlap when there is one, else the factorised
+    /// overlap (Gaussian mollifier, d <= 3) over the quadrature's grid, else quadrature.
     fn diffusion(&self, x0: &Points, eps: f64, target: Option<&dyn Target>) -> Result<Diffusion> {
         let blob = &self.blob;
         let d = x0.d();
         // A density given without its config (a target of the caller's own) has no closed form.
         let custom = target.is_some() && self.target.is_none();
         let closed = match blob.overlap {
-            OverlapKind::Quadrature => None,
+            OverlapKind::Quadrature | OverlapKind::Factorised => None,
             _ if custom => None,
             OverlapKind::Auto | OverlapKind::ClosedForm => self.closed_form(d, eps)?,
         };
-        if let Some(overlap) = closed {
-            return Ok(Diffusion::Pairwise(Box::new(PairwiseBlob::new(
+        if let Some((overlap, factor)) = closed {
+            let mut pairwise = PairwiseBlob::new(
                 overlap,
                 self.energy.tile,
                 self.energy.evaluation,
                 blob.batch,
                 self.seed ^ 0xba7c,
-            ))));
+            );
+            if let Some(factor) = factor.filter(|_| d <= MAX_ENGINE_DIM) {
+                pairwise = pairwise.with_engine(PairEngine::new(factor, eps, self.strategy(eps)));
+            }
+            return Ok(Diffusion::Pairwise(Box::new(pairwise)));
         }
         if blob.overlap == OverlapKind::ClosedForm {
             return Err(CoreError::config(
                 "blob.overlap",
-                "no closed form for this target and mollifier (the Gaussian mollifier has them for no target, uniform_box, piecewise and gaussian); use \"quadrature\"",
+                "no closed form for this target and mollifier (the Gaussian mollifier has them for no target, uniform_box, piecewise and gaussian); use \"factorised\" or \"quadrature\"",
             ));
         }
         if blob.batch > 0 {
             return Err(CoreError::config(
                 "blob.batch",
-                "random batches apply to the pairwise closed forms; quadrature is already O(N)",
+                "random batches apply to the pairwise closed forms; the factorised overlap and the quadrature are exact and fast",
             ));
         }
         if d > MAX_QUADRATURE_DIM {
             return Err(CoreError::config(
                 "blob.overlap",
-                format!("quadrature is for d <= {MAX_QUADRATURE_DIM}, found d = {d}"),
+                format!(
+                    "quadrature and the factorised overlap are for d <= {MAX_QUADRATURE_DIM}, found d = {d}"
+                ),
+            ));
+        }
+        let gaussian = blob.mollifier == MollifierKind::Gaussian;
+        if blob.overlap == OverlapKind::Factorised && !gaussian {
+            return Err(CoreError::config(
+                "blob.overlap",
+                "the factorised overlap needs the Gaussian mollifier (the factorisation phi(a - x) phi(b - x) = phi_{sqrt2 eps}(a - b) phi_{eps/sqrt2}(x - m) holds for it alone); use \"quadrature\"",
             ));
         }
         let (lo, hi) = match target {
@@ -195,43 +217,77 @@ impl MethodSpec {
         };
         let grid = Grid::new(lo, hi, vec![blob.quadrature_cells; d])
             .map_err(|e| CoreError::config("blob.quadrature_cells", e.to_string()))?;
+        let factorised = match blob.overlap {
+            OverlapKind::Factorised => true,
+            OverlapKind::Auto => gaussian && table_bytes(&grid, eps) <= MAX_TABLE_BYTES,
+            _ => false,
+        };
+        if !factorised && blob.evaluation != PairEvaluation::Auto {
+            return Err(CoreError::config(
+                "blob.evaluation",
+                "the quadrature is evaluated node by node, not over pairs: leave evaluation = \"auto\" or use the factorised overlap",
+            ));
+        }
         let density = match target {
             Some(t) => t.density_on_grid(&grid),
             None => vec![1.0; grid.len()],
         };
-        QuadratureBlob::new(
+        let quadrature = QuadratureBlob::new(
             blob.mollifier.build(eps),
             grid,
             density,
             blob.density_floor,
             self.energy.tile,
             self.energy.evaluation,
-        )
-        .map(Diffusion::Quadrature)
+        )?;
+        if !factorised {
+            return Ok(Diffusion::Quadrature(quadrature));
+        }
+        let (grid, weights, cap) = quadrature.grid_and_weights();
+        let table = JGrid::new(grid, weights, cap, eps)?;
+        let engine = PairEngine::new(TargetFactor::Grid(Box::new(table)), eps, self.strategy(eps));
+        Ok(Diffusion::Factorised(Box::new(FactorisedBlob::new(
+            engine, quadrature,
+        ))))
     }
 
-    /// The closed-form overlap of the target, if the Gaussian mollifier has one.
-    fn closed_form(&self, d: usize, eps: f64) -> Result<Option<Box<dyn Overlap>>> {
+    /// The pair strategy that `blob.evaluation` names.
+    fn strategy(&self, eps: f64) -> PairStrategy {
+        let radius = cutoff_radius(eps, self.blob.tolerance);
+        match self.blob.evaluation {
+            PairEvaluation::Pairwise | PairEvaluation::RandomBatch => PairStrategy::All,
+            PairEvaluation::Cutoff => PairStrategy::Cutoff { radius },
+            PairEvaluation::Auto => PairStrategy::Auto { radius },
+        }
+    }
+
+    /// The closed-form overlap of the target (and its factor `J` for the pair engine), if the
+    /// Gaussian mollifier has one.
+    fn closed_form(&self, d: usize, eps: f64) -> Result<Option<ClosedForm>> {
         let floor = self.blob.density_floor;
         if self.blob.mollifier != MollifierKind::Gaussian {
             return Ok(None);
         }
+        let cells = |overlap: CellsOverlap| -> ClosedForm {
+            let factor = TargetFactor::Cells(Box::new(overlap.clone()));
+            (Box::new(overlap), Some(factor))
+        };
         Ok(match &self.target {
-            None => Some(Box::new(FlatOverlap::new(eps, d))),
+            None => Some((Box::new(FlatOverlap::new(eps, d)), Some(TargetFactor::Unit))),
             Some(TargetConfig::UniformBox { lo, hi }) => {
-                Some(Box::new(CellsOverlap::uniform_box(eps, lo, hi, floor)))
+                Some(cells(CellsOverlap::uniform_box(eps, lo, hi, floor)))
             }
             Some(TargetConfig::Piecewise {
                 lo,
                 hi,
-                cells,
+                cells: counts,
                 values,
             }) => {
-                let grid = Grid::new(lo.clone(), hi.clone(), cells.clone())?;
+                let grid = Grid::new(lo.clone(), hi.clone(), counts.clone())?;
                 if grid.len() > MAX_CLOSED_FORM_CELLS && self.blob.overlap == OverlapKind::Auto {
                     return Ok(None);
                 }
-                Some(Box::new(cells_of(
+                Some(cells(cells_of(
                     &PiecewiseConstant::new(grid, values.clone(), "target.values")?,
                     eps,
                     floor,
@@ -243,7 +299,8 @@ impl MethodSpec {
                 } else {
                     std.clone()
                 };
-                Some(Box::new(GaussianOverlap::new(eps, mean.clone(), &std)?))
+                let overlap = GaussianOverlap::new(eps, mean.clone(), &std)?;
+                Some((Box::new(overlap), TargetFactor::gaussian(eps, mean, &std)))
             }
             Some(
                 TargetConfig::Mixture { .. }

@@ -16,12 +16,14 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
+use crate::engine::{MAX_ENGINE_DIM, PairEngine};
 use crate::overlap::{Overlap, PairGrads};
 
 /// The pairwise blob energy over an [`Overlap`].
 #[derive(Debug)]
 pub struct PairwiseBlob {
     overlap: Box<dyn Overlap>,
+    engine: Option<PairEngine>,
     tile: usize,
     evaluation: Evaluation,
     batch: usize,
@@ -40,11 +42,18 @@ impl PairwiseBlob {
     ) -> Self {
         Self {
             overlap,
+            engine: None,
             tile: tile.max(1),
             evaluation,
             batch,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
         }
+    }
+
+    /// The full sums on the host by `engine` (d <= 3) instead of the generic fused loop.
+    pub fn with_engine(mut self, engine: PairEngine) -> Self {
+        self.engine = Some(engine);
+        self
     }
 
     fn fused(&self, x: &Tensor<2>) -> bool {
@@ -56,15 +65,26 @@ impl PairwiseBlob {
     /// # Shapes
     /// `x: [n, d]`, `m: [n]` -> `(E, [n, d])`.
     pub fn value_and_gradient(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
-        if self.fused(x) {
+        let [n, d] = x.dims();
+        if let Some(engine) = self
+            .engine
+            .as_ref()
+            .filter(|_| d <= MAX_ENGINE_DIM && self.fused(x))
+        {
+            let points = Points::from_tensor(x);
+            let (energy, grad) =
+                engine.value_and_gradient(points.as_slice(), &host_vec(m.clone()), d);
+            (energy, tensor_from(grad, [n, d], &x.device()))
+        } else if self.fused(x) {
             self.host_symmetric(x, m)
         } else {
             self.tensor(x, m)
         }
     }
 
-    /// Fused host evaluation of the full sum, each pair `i < j` evaluated once (symmetry),
-    /// parallel over rows with one gradient buffer per worker.
+    /// Fused host evaluation of the full sum through the [`Overlap`] (any dimension; the
+    /// [`PairEngine`] is the fast path for d <= 3), each pair `i < j` evaluated once
+    /// (symmetry), parallel over rows with one gradient buffer per worker.
     pub fn host_symmetric(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
         let points = Points::from_tensor(x);
         let masses = host_vec(m.clone());

@@ -21,6 +21,7 @@ pub struct QuadratureBlob {
     grid: Grid,
     nodes: Vec<f64>,
     weights: Vec<f64>,
+    cap: f64,
     tile: usize,
     evaluation: Evaluation,
 }
@@ -74,9 +75,26 @@ impl QuadratureBlob {
             grid,
             nodes,
             weights,
+            cap: 1.0 / (floor * top),
             tile: tile.max(1),
             evaluation,
         })
+    }
+
+    /// Whether evaluations on `device` take the host path.
+    pub fn is_fused_on(&self, device: &burn::tensor::Device) -> bool {
+        self.evaluation.is_fused_on(device)
+    }
+
+    /// The grid, the weights `|cell| / max(rhobar, floor max rhobar)` at its cells, and the
+    /// floor's cap `1 / (floor max rhobar)` on `1/rhobar`.
+    pub fn grid_and_weights(&self) -> (&Grid, &[f64], f64) {
+        (&self.grid, &self.weights, self.cap)
+    }
+
+    /// The mollifier width.
+    pub fn eps(&self) -> f64 {
+        self.mollifier.eps()
     }
 
     fn reach(&self) -> f64 {

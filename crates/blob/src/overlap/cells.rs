@@ -89,8 +89,9 @@ impl CellsOverlap {
         }
     }
 
-    /// `sum_cells (1/c) prod_k F_k(m)` and its gradient in `m`.
-    fn weight(&self, m: &[f64], grad_m: &mut [f64]) -> f64 {
+    /// `J(m) = w_out + sum_cells (1/c - w_out) prod_k F_k(m)`; adds its gradient in `m` into
+    /// `grad_m`.
+    pub(crate) fn weight(&self, m: &[f64], grad_m: &mut [f64]) -> f64 {
         let d = m.len();
         let cut = 9.0 * self.s;
         let mut total = self.outside;
