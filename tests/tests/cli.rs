@@ -190,10 +190,72 @@ fn blob_run_summary_contract() {
     assert_eq!((final_points.n(), final_points.d()), (60, 2));
 }
 
+const BLOB_MIXTURE: &str = r#"
+name = "mixture"
+method = "blob"
+[particles]
+n = 60
+init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
+[blob]
+eps = 0.15
+[target]
+kind = "mixture"
+components = [{ weight = 1, mean = [-0.3, 0.0], std = [0.3] }, { weight = 1, mean = [0.4, 0.1], std = [0.25] }]
+[flow]
+dt = 0.005
+t_final = 0.02
+"#;
+
+/// A mixture target takes the factorised overlap by default; each evaluation strategy runs
+/// and keeps the energy from increasing.
+#[test]
+fn blob_strategies_run_and_descend() {
+    for (extra, overlap) in [
+        ("", "factorised"),
+        ("evaluation = \"cutoff\"", "factorised"),
+        ("evaluation = \"pairwise\"", "factorised"),
+        ("overlap = \"quadrature\"", "quadrature"),
+    ] {
+        let text = BLOB_MIXTURE.replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
+        let (_dir, config, out) = scratch_run("mixture.toml", &text);
+        assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+        let s = summary(&out);
+        assert_eq!(s["overlap"], overlap, "{extra}");
+        assert_eq!(s["energy_monotone"], true, "{extra}");
+    }
+}
+
 /// Blob-specific bad input: eps <= 0, the Gaussian closed form outside its range, SVGD on a
-/// target without a score, a random batch of 1.
+/// target without a score, a random batch of 1; the evaluation strategies' bad settings (a
+/// tolerance out of range, a cut-off or factorised overlap without the Gaussian mollifier, a
+/// pair strategy on the quadrature, a batch size with exact pairs or none with random
+/// batches, a table of J beyond memory: refused with its estimate before allocating).
 #[test]
 fn blob_bad_input_gives_one_clear_line() {
+    let mix = |extra: &str| BLOB_MIXTURE.replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
+    let strategy_cases = [
+        (mix("tolerance = 0.0"), "blob.tolerance"),
+        (mix("tolerance = 2.0"), "blob.tolerance"),
+        (
+            mix("evaluation = \"cutoff\"\nmollifier = \"triweight\""),
+            "Gaussian mollifier",
+        ),
+        (
+            mix("overlap = \"factorised\"\nmollifier = \"triweight\""),
+            "Gaussian mollifier",
+        ),
+        (
+            mix("overlap = \"quadrature\"\nevaluation = \"cutoff\""),
+            "node by node",
+        ),
+        (mix("evaluation = \"pairwise\"\nbatch = 8"), "blob.batch"),
+        (mix("evaluation = \"random_batch\""), "blob.batch"),
+        (
+            BLOB_MIXTURE.replace("eps = 0.15", "eps = 0.0001\noverlap = \"factorised\""),
+            "GiB",
+        ),
+    ];
+    assert_bad_configs(&strategy_cases);
     let cases = [
         (BLOB.replace("eps = 0.15", "eps = 0.0"), "blob.eps"),
         (BLOB.replace("eps = 0.15", "eps = 0.6"), "eps^2 < 2 sigma^2"),

@@ -14,8 +14,8 @@ use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
 use crate::blob::{BlobMethod, Diffusion};
 use crate::config::{BlobConfig, FlowMethod, OverlapKind, PairEvaluation};
 use crate::engine::{
-    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, PairEngine, PairStrategy, TargetFactor, cutoff_radius,
-    table_bytes,
+    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, PairEngine, PairStrategy, TargetFactor,
+    check_table_size, cutoff_radius, table_bytes,
 };
 use crate::factorised::FactorisedBlob;
 use crate::overlap::{Cell, CellsOverlap, FlatOverlap, GaussianOverlap, Overlap};
@@ -175,7 +175,8 @@ impl MethodSpec {
                 self.seed ^ 0xba7c,
             );
             if let Some(factor) = factor.filter(|_| d <= MAX_ENGINE_DIM) {
-                pairwise = pairwise.with_engine(PairEngine::new(factor, eps, self.strategy(eps)));
+                pairwise =
+                    pairwise.with_engine(PairEngine::new(factor, eps, self.strategy(eps, d)));
             }
             return Ok(Diffusion::Pairwise(Box::new(pairwise)));
         }
@@ -222,6 +223,9 @@ impl MethodSpec {
             OverlapKind::Auto => gaussian && table_bytes(&grid, eps) <= MAX_TABLE_BYTES,
             _ => false,
         };
+        if factorised {
+            check_table_size(&grid, eps)?;
+        }
         if !factorised && blob.evaluation != PairEvaluation::Auto {
             return Err(CoreError::config(
                 "blob.evaluation",
@@ -245,15 +249,19 @@ impl MethodSpec {
         }
         let (grid, weights, cap) = quadrature.grid_and_weights();
         let table = JGrid::new(grid, weights, cap, eps)?;
-        let engine = PairEngine::new(TargetFactor::Grid(Box::new(table)), eps, self.strategy(eps));
+        let engine = PairEngine::new(
+            TargetFactor::Grid(Box::new(table)),
+            eps,
+            self.strategy(eps, d),
+        );
         Ok(Diffusion::Factorised(Box::new(FactorisedBlob::new(
             engine, quadrature,
         ))))
     }
 
     /// The pair strategy that `blob.evaluation` names.
-    fn strategy(&self, eps: f64) -> PairStrategy {
-        let radius = cutoff_radius(eps, self.blob.tolerance);
+    fn strategy(&self, eps: f64, d: usize) -> PairStrategy {
+        let radius = cutoff_radius(eps, self.blob.tolerance, d);
         match self.blob.evaluation {
             PairEvaluation::Pairwise | PairEvaluation::RandomBatch => PairStrategy::All,
             PairEvaluation::Cutoff => PairStrategy::Cutoff { radius },

@@ -96,7 +96,8 @@ pub enum PairEvaluation {
     Auto,
     /// All pairs, each once, vectorised.
     Pairwise,
-    /// Pairs closer than `2 eps sqrt(ln(1/tolerance))` (a cell list): O(N k).
+    /// Pairs closer than `r_c = 2 eps sqrt(ln(1/tol) + (d+1)/2 ln ln(1/tol))` (a cell list):
+    /// O(N k); the pairs left out carry below `tolerance` of the sum.
     Cutoff,
     /// The random batch method (`batch` = p >= 2): approximate.
     RandomBatch,
@@ -119,8 +120,7 @@ pub struct BlobConfig {
     /// Pair-sum evaluation.
     #[serde(default)]
     pub evaluation: PairEvaluation,
-    /// `cutoff`: pairs whose factor `phi_{sqrt2 eps}(a - b)` is below `tolerance` times its
-    /// peak are left out, in (0, 0.1].
+    /// `cutoff`: the share of the pair sum left out (pairs beyond `r_c`), in (0, 0.1].
     #[serde(default = "default_tolerance")]
     pub tolerance: f64,
     /// Random batch method: batch size p >= 2 (0: the full O(N^2) sum).

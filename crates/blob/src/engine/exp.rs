@@ -6,8 +6,8 @@ use std::f64::consts::LOG2_E;
 /// `1.5 * 2^52`: adding it rounds to an integer held in the low mantissa bits.
 const ROUND: f64 = 6_755_399_441_055_744.0;
 /// `ln 2` split so that `k * LN2_HI` is exact for |k| < 2^11 (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// `e^x`; arguments are clamped to [-708, 708] (below: about 3e-308 instead of 0).
 #[inline(always)]

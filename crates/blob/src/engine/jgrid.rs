@@ -55,6 +55,25 @@ pub fn table_bytes(grid: &Grid, eps: f64) -> f64 {
     nodes * (1u64 << d) as f64 * 8.0
 }
 
+/// Refuses a table over [`MAX_TABLE_BYTES`] for `eps` over `grid`, with the estimate.
+///
+/// # Errors
+/// [`CoreError::Config`] naming `blob.eps`.
+pub fn check_table_size(grid: &Grid, eps: f64) -> Result<()> {
+    let bytes = table_bytes(grid, eps);
+    if bytes > MAX_TABLE_BYTES {
+        return Err(CoreError::config(
+            "blob.eps",
+            format!(
+                "the factorised overlap's table of J would take {:.1} GiB (limit {:.0} GiB): raise eps, narrow blob.domain_lo/hi, or use blob.overlap = \"quadrature\"",
+                bytes / (1u64 << 30) as f64,
+                MAX_TABLE_BYTES / (1u64 << 30) as f64
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// One axis' banded matrix `out[p] = sum_q weight(p, q) in[q]`.
 struct Band {
     start: Vec<usize>,
@@ -116,17 +135,7 @@ impl JGrid {
     /// [`MAX_TABLE_BYTES`], with the estimate; checked before allocating.
     pub(crate) fn new(grid: &Grid, weights: &[f64], cap: f64, eps: f64) -> Result<Self> {
         let d = grid.d();
-        let bytes = table_bytes(grid, eps);
-        if bytes > MAX_TABLE_BYTES {
-            return Err(CoreError::config(
-                "blob.eps",
-                format!(
-                    "the factorised overlap's table of J would take {:.1} GiB (limit {:.0} GiB): raise eps, narrow blob.domain_lo/hi, or use blob.overlap = \"quadrature\"",
-                    bytes / (1u64 << 30) as f64,
-                    MAX_TABLE_BYTES / (1u64 << 30) as f64
-                ),
-            ));
-        }
+        check_table_size(grid, eps)?;
         let s = eps * FRAC_1_SQRT_2;
         let per_s = NODES_PER_S[d.clamp(1, 3) - 1];
         let axes: Vec<(f64, f64, usize)> = (0..d)

@@ -4,8 +4,7 @@
 //! the target's factor `J` and the dimension, vectorised over pairs, parallel over rows.
 //!
 //! Strategies: all pairs (each once, by symmetry) or a cut-off at
-//! `r_c = 2 eps sqrt(ln(1/tol))`, beyond which `phi_{sqrt2 eps}` is below `tol` times its
-//! peak.
+//! `r_c` ([`cutoff_radius`]), beyond which the pairs carry below `tol` of the sum.
 
 mod cutoff;
 mod exp;
@@ -14,7 +13,7 @@ mod jgrid;
 mod pairs;
 
 pub use factor::GaussianFactor;
-pub use jgrid::{JGrid, MAX_TABLE_BYTES, table_bytes};
+pub use jgrid::{JGrid, MAX_TABLE_BYTES, check_table_size, table_bytes};
 
 use rayon::prelude::*;
 
@@ -67,9 +66,13 @@ pub enum PairStrategy {
     },
 }
 
-/// The cut-off radius for mollifier width `eps` and relative tolerance `tol`.
-pub fn cutoff_radius(eps: f64, tol: f64) -> f64 {
-    2.0 * eps * (1.0 / tol).ln().sqrt()
+/// The cut-off radius for mollifier width `eps`, relative tolerance `tol`, dimension `d`:
+/// `r_c = 2 eps sqrt(u)` with `u = ln(1/tol) + (d+1)/2 ln(ln(1/tol))`, so that the pairs left
+/// out carry below `tol` of the gradient's weight `r phi_{sqrt2 eps}(r)` for locally uniform
+/// particles (its tail is `Gamma((d+1)/2, u) / Gamma((d+1)/2)`), not only of the peak.
+pub fn cutoff_radius(eps: f64, tol: f64, d: usize) -> f64 {
+    let log = (1.0 / tol).ln();
+    2.0 * eps * (log + 0.5 * (d as f64 + 1.0) * log.max(1.0).ln()).sqrt()
 }
 
 /// The blob energy's host engine.
