@@ -1,7 +1,7 @@
 """One velocity evaluation of the blob method, d = 2, Gaussian target N(0, 0.5^2 I), Gaussian
 mollifier eps = 0.1, closed-form overlap (MATH.md section 2), in NumPy (f64, tiles of 1000
 rows, analytic gradient) and PyTorch on CPU (f64 and f32, tiles, autograd), against
-meanfield's example binary (fused f64 and tiled tensor autodiff; random batch at N = 10^6).
+meanfield's example binary (the pair engine, the generic fused loop and tiled tensor autodiff).
 Called by bench_blob.sh with the example's path."""
 import math, os, sys
 import numpy as np
@@ -47,4 +47,4 @@ rows, extra = time_peers(SIZES, numpy_velocity, torch_velocity, EXAMPLE, np.rand
 print_table("blob velocity, Gaussian target, d = 2", rows + [r for r in extra if r["n"] in SIZES], SIZES)
 for r in extra:
     if r["n"] not in SIZES:
-        print(f"\nrandom batch method, N = {r['n']}, p = 32: {r['seconds']:.3f} s per velocity evaluation")
+        print(r)

@@ -436,10 +436,7 @@ mod tests {
     #[test]
     fn oversized_quadrature_is_refused_before_allocation() {
         let err = quadrature(10, 200).build(&cloud(10), None).unwrap_err();
-        assert!(
-            err.to_string().contains("quadrature is for d <= 3"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("are for d <= 3"), "{err}");
         let err = quadrature(3, 4096).build(&cloud(3), None).unwrap_err();
         let text = err.to_string();
         assert!(
@@ -448,8 +445,9 @@ mod tests {
         );
     }
 
-    /// The summary names the mollifier width and the batch; a closed form is chosen for a
-    /// Gaussian target, quadrature for a mixture.
+    /// The summary names the overlap, the evaluation, the mollifier width and the batch; a
+    /// closed form is chosen for a Gaussian target, the factorised overlap for a mixture
+    /// (random batches refused there), the quadrature when asked.
     #[test]
     fn closed_forms_and_quadrature_are_chosen_by_the_target() {
         let gaussian = TargetConfig::Gaussian {
@@ -463,11 +461,17 @@ mod tests {
         assert_eq!(
             built.summary,
             vec![
+                ("overlap".to_string(), json!("closed_form")),
+                ("evaluation".to_string(), json!("auto")),
                 ("eps".to_string(), json!(0.1)),
                 ("batch".to_string(), json!(4))
             ]
         );
         let mut spec = quadrature(2, 100);
+        let overlap = |spec: &MethodSpec| spec.build(&cloud(2), None).unwrap().summary[0].clone();
+        assert_eq!(overlap(&spec), ("overlap".to_string(), json!("factorised")));
+        spec.blob.overlap = OverlapKind::Quadrature;
+        assert_eq!(overlap(&spec), ("overlap".to_string(), json!("quadrature")));
         spec.blob.batch = 4;
         let err = spec.build(&cloud(2), None).unwrap_err().to_string();
         assert!(err.contains("blob.batch"), "{err}");

@@ -14,7 +14,11 @@ fn cloud(n: usize, d: usize, seed: u64) -> (Points, Vec<f64>) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let data = (0..n * d)
         .map(|i| {
-            let centre = if (i / d).is_multiple_of(2) { -0.3 } else { 0.35 };
+            let centre = if (i / d).is_multiple_of(2) {
+                -0.3
+            } else {
+                0.35
+            };
             centre + 0.4 * (rng.random::<f64>() - 0.5)
         })
         .collect();
