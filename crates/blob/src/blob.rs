@@ -3,7 +3,9 @@
 
 use burn::tensor::Tensor;
 use meanfield_core::energy::AggregationEnergy;
-use meanfield_core::{CoreError, ParticleMethod, Result};
+use meanfield_core::{CoreError, ParticleMethod, Points, Result, host_vec, tensor_from};
+
+use crate::engine::Mesh;
 
 use crate::factorised::FactorisedBlob;
 use crate::pairwise::PairwiseBlob;
@@ -18,6 +20,8 @@ pub enum Diffusion {
     Factorised(Box<FactorisedBlob>),
     /// Quadrature over a grid.
     Quadrature(QuadratureBlob),
+    /// Particle-mesh evaluation (Gaussian gridding) on the host.
+    Mesh(Mesh),
 }
 
 impl Diffusion {
@@ -27,6 +31,7 @@ impl Diffusion {
             Self::Pairwise(_) => "closed_form",
             Self::Factorised(_) => "factorised",
             Self::Quadrature(_) => "quadrature",
+            Self::Mesh(_) => "mesh",
         }
     }
 }
@@ -45,12 +50,25 @@ impl BlobMethod {
     }
 
     /// The porous-medium term alone: value and gradient.
-    pub fn diffusion_value_and_gradient(&self, x: &Tensor<2>, m: &Tensor<1>) -> (f64, Tensor<2>) {
-        match &self.diffusion {
+    ///
+    /// # Errors
+    /// The mesh's, when the particles have spread beyond the memory it may take.
+    pub fn diffusion_value_and_gradient(
+        &self,
+        x: &Tensor<2>,
+        m: &Tensor<1>,
+    ) -> Result<(f64, Tensor<2>)> {
+        Ok(match &self.diffusion {
             Diffusion::Pairwise(p) => p.value_and_gradient(x, m),
             Diffusion::Factorised(f) => f.value_and_gradient(x, m),
             Diffusion::Quadrature(q) => q.value_and_gradient(x, m),
-        }
+            Diffusion::Mesh(mesh) => {
+                let [n, d] = x.dims();
+                let points = Points::from_tensor(x);
+                let (e, g) = mesh.value_and_gradient(points.as_slice(), &host_vec(m.clone()), d)?;
+                (e, tensor_from(g, [n, d], &x.device()))
+            }
+        })
     }
 }
 
@@ -68,7 +86,7 @@ impl ParticleMethod for BlobMethod {
     }
 
     fn energy(&self, x: &Tensor<2>, m: &Tensor<1>) -> Result<f64> {
-        let mut e = self.diffusion_value_and_gradient(x, m).0;
+        let mut e = self.diffusion_value_and_gradient(x, m)?.0;
         if let Some(energy) = &self.energy {
             e += energy.value_and_gradient(x, m)?.0;
         }
@@ -78,8 +96,7 @@ impl ParticleMethod for BlobMethod {
     fn velocity(&self, x: &Tensor<2>, m: &Tensor<1>) -> Result<Tensor<2>> {
         let mut grad = match &self.diffusion {
             Diffusion::Pairwise(p) => p.gradient(x, m),
-            Diffusion::Factorised(f) => f.value_and_gradient(x, m).1,
-            Diffusion::Quadrature(q) => q.value_and_gradient(x, m).1,
+            _ => self.diffusion_value_and_gradient(x, m)?.1,
         };
         if let Some(energy) = &self.energy {
             grad = grad + energy.value_and_gradient(x, m)?.1;

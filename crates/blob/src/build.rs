@@ -14,7 +14,8 @@ use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
 use crate::blob::{BlobMethod, Diffusion};
 use crate::config::{BlobConfig, FlowMethod, OverlapKind, PairEvaluation};
 use crate::engine::{
-    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, PairEngine, PairStrategy, TargetFactor,
+    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, Mesh, MeshWeight, PairEngine, PairStrategy,
+    TargetFactor,
     check_table_size, cutoff_radius, table_bytes,
 };
 use crate::factorised::FactorisedBlob;
@@ -126,7 +127,7 @@ impl MethodSpec {
                 let eps = blob
                     .eps
                     .ok_or_else(|| CoreError::config("blob.eps", "method `blob` needs eps"))?;
-                let diffusion = self.diffusion(x0, eps, target.as_deref())?;
+                let diffusion = self.diffusion(x0, eps, target.clone())?;
                 summary.push(("overlap".to_string(), json!(diffusion.overlap_name())));
                 summary.push(("evaluation".to_string(), json!(blob.evaluation)));
                 Box::new(BlobMethod::new(diffusion, energy))
@@ -156,9 +157,18 @@ impl MethodSpec {
 
     /// The porous-medium term: a closed-form overlap when there is one, else the factorised
     /// overlap (Gaussian mollifier, d <= 3) over the quadrature's grid, else quadrature.
-    fn diffusion(&self, x0: &Points, eps: f64, target: Option<&dyn Target>) -> Result<Diffusion> {
+    fn diffusion(
+        &self,
+        x0: &Points,
+        eps: f64,
+        shared: Option<Arc<dyn Target>>,
+    ) -> Result<Diffusion> {
         let blob = &self.blob;
         let d = x0.d();
+        if blob.evaluation == PairEvaluation::Mesh {
+            return self.mesh(x0, eps, shared).map(Diffusion::Mesh);
+        }
+        let target = shared.as_deref();
         // A density given without its config (a target of the caller's own) has no closed form.
         let custom = target.is_some() && self.target.is_none();
         let closed = match blob.overlap {
@@ -259,11 +269,49 @@ impl MethodSpec {
         ))))
     }
 
+    /// The particle-mesh evaluation: `1/rhobar` floored as the quadrature's (its maximum taken
+    /// on the quadrature grid over the domain); the start's box checked against the memory
+    /// limit before anything is allocated.
+    fn mesh(&self, x0: &Points, eps: f64, target: Option<Arc<dyn Target>>) -> Result<Mesh> {
+        let d = x0.d();
+        if d > MAX_ENGINE_DIM {
+            return Err(CoreError::config(
+                "blob.evaluation",
+                format!("the mesh is for d <= {MAX_ENGINE_DIM}, found d = {d}"),
+            ));
+        }
+        let weight = match target {
+            None => MeshWeight::Flat,
+            Some(target) => {
+                let (lo, hi) = self.domain(x0)?;
+                let grid = Grid::new(lo, hi, vec![self.blob.quadrature_cells; d])
+                    .map_err(|e| CoreError::config("blob.quadrature_cells", e.to_string()))?;
+                let top = target.density_on_grid(&grid).into_iter().fold(0.0, f64::max);
+                if !(top > 0.0 && top.is_finite()) {
+                    return Err(CoreError::config(
+                        "blob.domain_lo",
+                        "the target has no (finite) mass on the domain",
+                    ));
+                }
+                MeshWeight::Density {
+                    target,
+                    cap: 1.0 / (self.blob.density_floor * top),
+                }
+            }
+        };
+        let mesh = Mesh::new(eps, self.blob.mesh_cells_per_eps, weight);
+        let (lo, hi) = padded_box(x0, 0.0);
+        mesh.check_box(&lo, &hi)?;
+        Ok(mesh)
+    }
+
     /// The pair strategy that `blob.evaluation` names.
     fn strategy(&self, eps: f64, d: usize) -> PairStrategy {
         let radius = cutoff_radius(eps, self.blob.tolerance, d);
         match self.blob.evaluation {
-            PairEvaluation::Pairwise | PairEvaluation::RandomBatch => PairStrategy::All,
+            PairEvaluation::Pairwise | PairEvaluation::RandomBatch | PairEvaluation::Mesh => {
+                PairStrategy::All
+            }
             PairEvaluation::Cutoff => PairStrategy::Cutoff { radius },
             PairEvaluation::Auto => PairStrategy::Auto { radius },
         }

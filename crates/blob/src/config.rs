@@ -85,6 +85,19 @@ pub enum OverlapKind {
     Quadrature,
 }
 
+impl PairEvaluation {
+    /// The TOML value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Pairwise => "pairwise",
+            Self::Cutoff => "cutoff",
+            Self::Mesh => "mesh",
+            Self::RandomBatch => "random_batch",
+        }
+    }
+}
+
 /// How the pair sum `1/2 sum_ij m_i m_j I(x_i, x_j)` is evaluated on the CPU (`[energy]
 /// evaluation = "tensor"` takes the autodiff reference instead).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -99,6 +112,10 @@ pub enum PairEvaluation {
     /// Pairs closer than `r_c = 2 eps sqrt(ln(1/tol) + (d+1)/2 ln ln(1/tol))` (a cell list):
     /// O(N k); the pairs left out carry below `tolerance` of the sum.
     Cutoff,
+    /// Particle-mesh (Gaussian gridding on a lattice of spacing `eps / mesh_cells_per_eps`,
+    /// d <= 3, Gaussian mollifier): O(N + nodes), for large N with eps large against the
+    /// particle spacing; any target (the quadrature's floored `1/rhobar` on the lattice).
+    Mesh,
     /// The random batch method (`batch` = p >= 2): approximate.
     RandomBatch,
 }
@@ -123,6 +140,9 @@ pub struct BlobConfig {
     /// `cutoff`: the share of the pair sum left out (pairs beyond `r_c`), in (0, 0.1].
     #[serde(default = "default_tolerance")]
     pub tolerance: f64,
+    /// `mesh`: lattice nodes per eps, in [2, 16].
+    #[serde(default = "default_mesh_cells_per_eps")]
+    pub mesh_cells_per_eps: f64,
     /// Random batch method: batch size p >= 2 (0: the full O(N^2) sum).
     #[serde(default)]
     pub batch: usize,
@@ -148,6 +168,7 @@ impl Default for BlobConfig {
             overlap: OverlapKind::default(),
             evaluation: PairEvaluation::default(),
             tolerance: default_tolerance(),
+            mesh_cells_per_eps: default_mesh_cells_per_eps(),
             batch: 0,
             quadrature_cells: default_quadrature_cells(),
             domain_lo: None,
@@ -165,6 +186,9 @@ fn default_floor() -> f64 {
 }
 fn default_tolerance() -> f64 {
     1e-8
+}
+fn default_mesh_cells_per_eps() -> f64 {
+    2.0
 }
 
 impl BlobConfig {
@@ -204,7 +228,9 @@ impl BlobConfig {
                     "evaluation = \"random_batch\" needs a batch size p >= 2",
                 ));
             }
-            (PairEvaluation::Pairwise | PairEvaluation::Cutoff, p) if p > 0 => {
+            (PairEvaluation::Pairwise | PairEvaluation::Cutoff | PairEvaluation::Mesh, p)
+                if p > 0 =>
+            {
                 return Err(CoreError::config(
                     "blob.batch",
                     format!(
@@ -219,10 +245,26 @@ impl BlobConfig {
             }
             _ => {}
         }
-        if self.evaluation == PairEvaluation::Cutoff && self.mollifier != MollifierKind::Gaussian {
+        let needs_gaussian = matches!(self.evaluation, PairEvaluation::Cutoff | PairEvaluation::Mesh);
+        if needs_gaussian && self.mollifier != MollifierKind::Gaussian {
             return Err(CoreError::config(
                 "blob.evaluation",
-                "cutoff needs the Gaussian mollifier (its pair factor decays like exp(-r^2 / 4 eps^2)); use pairwise or the quadrature",
+                format!(
+                    "{} needs the Gaussian mollifier (the cut-off's pair factor decays like exp(-r^2 / 4 eps^2); the mesh composes Gaussians); use pairwise or the quadrature",
+                    self.evaluation.key()
+                ),
+            ));
+        }
+        if !(2.0..=16.0).contains(&self.mesh_cells_per_eps) {
+            return Err(CoreError::config(
+                "blob.mesh_cells_per_eps",
+                format!("must be in [2, 16], found {}", self.mesh_cells_per_eps),
+            ));
+        }
+        if self.evaluation == PairEvaluation::Mesh && self.overlap != OverlapKind::Auto {
+            return Err(CoreError::config(
+                "blob.overlap",
+                "the mesh computes the energy on its own lattice: leave overlap = \"auto\"",
             ));
         }
         if self.batch == 1 || self.batch > n {

@@ -10,10 +10,12 @@ mod cutoff;
 mod exp;
 mod factor;
 mod jgrid;
+mod mesh;
 mod pairs;
 
 pub use factor::GaussianFactor;
 pub use jgrid::{JGrid, MAX_TABLE_BYTES, check_table_size, table_bytes};
+pub use mesh::{MAX_MESH_BYTES, Mesh, MeshWeight};
 
 use rayon::prelude::*;
 
