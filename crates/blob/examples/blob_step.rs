@@ -3,8 +3,9 @@
 //! the vectorised pair engine (all pairs), the generic fused loop it replaced and (N <= 10^4)
 //! the tiled tensor autodiff reference. Then the large-N cases of issue 14: N = 10^5 with
 //! eps = 0.02 in d = 2 and 3 (cut-off at tolerance 1e-6 and, in d = 2, random batch p = 32
-//! against all pairs, with their errors), and random batch at N = 10^6 (the cut-off there
-//! visits about 100 times the pairs of N = 10^5 on this cloud: minutes, not run).
+//! against all pairs, with their errors), the mesh (2 lattice nodes per eps), and at
+//! N = 10^6 the mesh and random batch (the cut-off there visits about 100 times the pairs of
+//! N = 10^5 on this cloud: minutes, not run).
 //! Prints one JSON object per line; used by `scripts/bench_blob.sh`.
 //!
 //! `cargo run --release -p meanfield-blob --example blob_step -- 1000 10000 [--large]`
@@ -51,6 +52,8 @@ fn method(
             evaluation,
             batch,
             tolerance: 1e-6,
+            // The mesh floors 1/rhobar as the quadrature does; the closed form does not.
+            density_floor: 1e-12,
             ..BlobConfig::with_eps(eps)
         },
         target: Some(TargetConfig::Gaussian {
@@ -147,6 +150,10 @@ fn main() {
             let err = reference.as_deref().map(|r| error(&v, r));
             report("meanfield-cutoff-1e-6-eps0.02", n, d, s, &v, err);
         }
+        let mesh = method(d, 0.02, PairEvaluation::Mesh, 0, &p);
+        let (s, v) = time(2, || velocity(mesh.as_ref(), &x, &m));
+        let err = reference.as_deref().map(|r| error(&v, r));
+        report("meanfield-mesh-eps0.02", n, d, s, &v, err);
         if d == 2 {
             let rbm = method(d, 0.02, PairEvaluation::RandomBatch, 32, &p);
             let (s, v) = time(2, || velocity(rbm.as_ref(), &x, &m));

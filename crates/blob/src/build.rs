@@ -14,9 +14,9 @@ use crate::baselines::{FreeEnergy, Langevin, LinearBlob, Svgd};
 use crate::blob::{BlobMethod, Diffusion};
 use crate::config::{BlobConfig, FlowMethod, OverlapKind, PairEvaluation};
 use crate::engine::{
-    JGrid, MAX_ENGINE_DIM, MAX_TABLE_BYTES, Mesh, MeshWeight, PairEngine, PairStrategy,
-    TargetFactor,
-    check_table_size, cutoff_radius, table_bytes,
+    AUTO_MESH_MIN_N, JGrid, MAX_ENGINE_DIM, MAX_MESH_BYTES, MAX_TABLE_BYTES, Mesh, MeshWeight,
+    PairEngine, PairStrategy, TargetFactor, check_table_size, cutoff_radius, pair_cost,
+    table_bytes,
 };
 use crate::factorised::FactorisedBlob;
 use crate::overlap::{Cell, CellsOverlap, FlatOverlap, GaussianOverlap, Overlap};
@@ -168,6 +168,11 @@ impl MethodSpec {
         if blob.evaluation == PairEvaluation::Mesh {
             return self.mesh(x0, eps, shared).map(Diffusion::Mesh);
         }
+        if self.auto_takes_mesh(x0, eps) {
+            if let Ok(mesh) = self.mesh(x0, eps, shared.clone()) {
+                return Ok(Diffusion::Mesh(mesh));
+            }
+        }
         let target = shared.as_deref();
         // A density given without its config (a target of the caller's own) has no closed form.
         let custom = target.is_some() && self.target.is_none();
@@ -269,6 +274,28 @@ impl MethodSpec {
         ))))
     }
 
+    /// `auto`'s choice of the mesh, once per run (its lattice energy then stays the flow's):
+    /// N >= [`AUTO_MESH_MIN_N`], the Gaussian mollifier, d <= 3, no random batches, and the
+    /// mesh's estimated cost on the start below half the pair engine's.
+    fn auto_takes_mesh(&self, x0: &Points, eps: f64) -> bool {
+        let blob = &self.blob;
+        let d = x0.d();
+        if blob.evaluation != PairEvaluation::Auto
+            || blob.overlap != OverlapKind::Auto
+            || blob.batch > 0
+            || blob.mollifier != MollifierKind::Gaussian
+            || d > MAX_ENGINE_DIM
+            || x0.n() < AUTO_MESH_MIN_N
+        {
+            return false;
+        }
+        let (lo, hi) = padded_box(x0, 0.0);
+        let mesh = Mesh::new(eps, blob.mesh_cells_per_eps, MeshWeight::Flat);
+        let radius = cutoff_radius(eps, blob.tolerance, d);
+        mesh.bytes_for(&lo, &hi) <= MAX_MESH_BYTES
+            && 2.0 * mesh.cost(x0.n(), &lo, &hi) < pair_cost(x0.as_slice(), d, radius)
+    }
+
     /// The particle-mesh evaluation: `1/rhobar` floored as the quadrature's (its maximum taken
     /// on the quadrature grid over the domain); the start's box checked against the memory
     /// limit before anything is allocated.
@@ -286,7 +313,10 @@ impl MethodSpec {
                 let (lo, hi) = self.domain(x0)?;
                 let grid = Grid::new(lo, hi, vec![self.blob.quadrature_cells; d])
                     .map_err(|e| CoreError::config("blob.quadrature_cells", e.to_string()))?;
-                let top = target.density_on_grid(&grid).into_iter().fold(0.0, f64::max);
+                let top = target
+                    .density_on_grid(&grid)
+                    .into_iter()
+                    .fold(0.0, f64::max);
                 if !(top > 0.0 && top.is_finite()) {
                     return Err(CoreError::config(
                         "blob.domain_lo",

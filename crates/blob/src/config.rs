@@ -103,8 +103,10 @@ impl PairEvaluation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PairEvaluation {
-    /// `random_batch` when `batch >= 2`; else per evaluation `cutoff` when the cell list
-    /// leaves fewer than half the pairs and N >= 2000, `pairwise` otherwise.
+    /// `random_batch` when `batch >= 2`; else `mesh` for the whole run when N >= 20000 and its
+    /// estimated cost on the start is below half the pair engine's; else per evaluation
+    /// `cutoff` when N >= 2000 and the cell list visits fewer than half the pairs, `pairwise`
+    /// otherwise.
     #[default]
     Auto,
     /// All pairs, each once, vectorised.
@@ -245,7 +247,10 @@ impl BlobConfig {
             }
             _ => {}
         }
-        let needs_gaussian = matches!(self.evaluation, PairEvaluation::Cutoff | PairEvaluation::Mesh);
+        let needs_gaussian = matches!(
+            self.evaluation,
+            PairEvaluation::Cutoff | PairEvaluation::Mesh
+        );
         if needs_gaussian && self.mollifier != MollifierKind::Gaussian {
             return Err(CoreError::config(
                 "blob.evaluation",

@@ -33,6 +33,7 @@ pub mod energy;
 mod error;
 pub mod flow;
 mod grid;
+pub mod gridding;
 mod init;
 pub mod kernel;
 pub mod metrics;

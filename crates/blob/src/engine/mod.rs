@@ -50,6 +50,9 @@ impl TargetFactor {
 /// Below this many particles `auto` sums all pairs (measured: the cell list does not pay).
 pub const AUTO_CUTOFF_MIN_N: usize = 2000;
 
+/// Below this many particles `auto` never takes the mesh.
+pub const AUTO_MESH_MIN_N: usize = 20_000;
+
 /// Which pairs are summed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PairStrategy {
@@ -75,6 +78,27 @@ pub enum PairStrategy {
 pub fn cutoff_radius(eps: f64, tol: f64, d: usize) -> f64 {
     let log = (1.0 / tol).ln();
     2.0 * eps * (log + 0.5 * (d as f64 + 1.0) * log.max(1.0).ln()).sqrt()
+}
+
+/// The pairs the engine would visit for particles `x` (row-major `[n, d]`, d <= 3) with
+/// cut-off radius `radius`: the cell list's count when `auto` would take the cut-off, else
+/// all N(N+1)/2.
+pub fn pair_cost(x: &[f64], d: usize, radius: f64) -> f64 {
+    fn visited<const D: usize>(x: &[f64], radius: f64) -> f64 {
+        let n = x.len() / D;
+        let axes: [Vec<f64>; D] = std::array::from_fn(|k| (0..n).map(|i| x[i * D + k]).collect());
+        let all = (n * (n + 1) / 2) as f64;
+        if n < AUTO_CUTOFF_MIN_N {
+            return all;
+        }
+        let cells = CellList::<D>::new(&std::array::from_fn(|k| axes[k].as_slice()), radius);
+        (cells.visited_pairs() as f64).min(all)
+    }
+    match d {
+        1 => visited::<1>(x, radius),
+        2 => visited::<2>(x, radius),
+        _ => visited::<3>(x, radius),
+    }
 }
 
 /// The blob energy's host engine.

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::gridding::Lattice;
 use crate::validate::check_positive;
 use crate::{CoreError, GaussianMollifier, Grid, Mollifier, Points, Result};
 
@@ -67,7 +68,10 @@ impl Bandwidth {
 }
 
 /// `sum_i w_i phi_h(z - x_i)` at every cell centre `z` of `grid` (row-major); `weights = None`
-/// means `1/n` each.
+/// means `1/n` each. By Gaussian gridding ([`crate::gridding`], O(N 21^d + cells x taps),
+/// within 1e-7 of the peak) in d <= 3, on the grid refined by an odd factor up to 15 where `h`
+/// is below 1.85 grid spacings; else summed directly ([`kde_on_grid_direct`], the test
+/// oracle).
 ///
 /// # Errors
 /// [`CoreError::Shape`] when dimensions or weight counts disagree.
@@ -77,6 +81,62 @@ pub fn kde_on_grid(
     grid: &Grid,
     h: f64,
 ) -> Result<Vec<f64>> {
+    /// On the grid's centres refined by the smallest odd factor that resolves `h` (the
+    /// coarse centres are fine nodes), `None` beyond a factor of 15.
+    fn gridded<const D: usize>(
+        points: &Points,
+        m: &[f64],
+        grid: &Grid,
+        h: f64,
+    ) -> Option<Vec<f64>> {
+        let coarse = (0..D).map(|k| grid.spacing(k)).fold(0.0f64, f64::max);
+        let factor = (1..=15)
+            .step_by(2)
+            .find(|f| 1.85 * coarse / *f as f64 <= h)?;
+        let lattice = Lattice::<D> {
+            first: std::array::from_fn(|k| grid.lo()[k] + 0.5 * grid.spacing(k) / factor as f64),
+            spacing: std::array::from_fn(|k| grid.spacing(k) / factor as f64),
+            count: std::array::from_fn(|k| grid.cells()[k] * factor),
+        };
+        let fine = lattice.gaussian_sum(points.as_slice(), m, h);
+        let strides: [usize; D] = std::array::from_fn(|k| lattice.count[k + 1..].iter().product());
+        let centre = (factor - 1) / 2;
+        Some(
+            (0..grid.len())
+                .map(|q| {
+                    let mut rest = q;
+                    let mut node = 0;
+                    for k in (0..D).rev() {
+                        node += (rest % grid.cells()[k] * factor + centre) * strides[k];
+                        rest /= grid.cells()[k];
+                    }
+                    fine[node]
+                })
+                .collect(),
+        )
+    }
+    check_shapes(points, weights, grid)?;
+    let uniform;
+    let m = match weights {
+        Some(w) => w,
+        None => {
+            uniform = vec![1.0 / points.n() as f64; points.n()];
+            &uniform
+        }
+    };
+    let fast = match grid.d() {
+        1 => gridded::<1>(points, m, grid, h),
+        2 => gridded::<2>(points, m, grid, h),
+        3 => gridded::<3>(points, m, grid, h),
+        _ => None,
+    };
+    match fast {
+        Some(kde) => Ok(kde),
+        None => kde_on_grid_direct(points, weights, grid, h),
+    }
+}
+
+fn check_shapes(points: &Points, weights: Option<&[f64]>, grid: &Grid) -> Result<()> {
     if grid.d() != points.d() {
         return Err(CoreError::Shape(format!(
             "grid has dimension {}, points have {}",
@@ -91,6 +151,20 @@ pub fn kde_on_grid(
             points.n()
         )));
     }
+    Ok(())
+}
+
+/// [`kde_on_grid`] summed over every particle and cell centre: O(N x cells).
+///
+/// # Errors
+/// [`CoreError::Shape`] when dimensions or weight counts disagree.
+pub fn kde_on_grid_direct(
+    points: &Points,
+    weights: Option<&[f64]>,
+    grid: &Grid,
+    h: f64,
+) -> Result<Vec<f64>> {
+    check_shapes(points, weights, grid)?;
     let uniform = 1.0 / points.n() as f64;
     let phi = GaussianMollifier::new(h);
     let d = points.d();
@@ -117,6 +191,26 @@ mod tests {
 
     use super::*;
     use crate::target::{Gaussian, Target};
+
+    /// The gridded KDE equals the direct sum (weighted, particles beyond the grid, d = 1, 2),
+    /// on refined lattices below 1.85 spacings and directly below 1.85/15.
+    #[test]
+    fn gridded_equals_direct() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for d in [1usize, 2] {
+            let points = Gaussian::new(vec![0.1; d], vec![0.6; d]).sample(500, &mut rng);
+            let w: Vec<f64> = (0..500).map(|i| (1 + i % 4) as f64 / 1250.0).collect();
+            let grid = Grid::new(vec![-1.0; d], vec![1.2; d], vec![50; d]).unwrap();
+            for h in [0.1, 0.3, 0.05, 0.02, 0.004] {
+                let fast = kde_on_grid(&points, Some(&w), &grid, h).unwrap();
+                let direct = kde_on_grid_direct(&points, Some(&w), &grid, h).unwrap();
+                let peak = direct.iter().fold(0.0f64, |a, b| a.max(*b));
+                for (a, b) in fast.iter().zip(&direct) {
+                    assert!((a - b).abs() < 1e-7 * peak, "d = {d}, h = {h}: {a} vs {b}");
+                }
+            }
+        }
+    }
 
     /// The KDE of many Gaussian samples is close to the density, in L1 on the grid.
     #[test]
