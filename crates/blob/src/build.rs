@@ -168,10 +168,12 @@ impl MethodSpec {
         if blob.evaluation == PairEvaluation::Mesh {
             return self.mesh(x0, eps, shared).map(Diffusion::Mesh);
         }
-        if self.auto_takes_mesh(x0, eps) {
-            if let Ok(mesh) = self.mesh(x0, eps, shared.clone()) {
-                return Ok(Diffusion::Mesh(mesh));
-            }
+        // A mesh that `auto` would take but cannot build (no mass on the domain) leaves the
+        // choice to the pair engine, which reports its own errors.
+        if self.auto_takes_mesh(x0, eps)
+            && let Ok(mesh) = self.mesh(x0, eps, shared.clone())
+        {
+            return Ok(Diffusion::Mesh(mesh));
         }
         let target = shared.as_deref();
         // A density given without its config (a target of the caller's own) has no closed form.

@@ -81,10 +81,10 @@ impl<const D: usize> Lattice<D> {
             w: [[0.0; TAPS]; D],
             dw: [[0.0; TAPS]; D],
         };
-        for k in 0..D {
+        for (k, &v) in p.iter().enumerate().take(D) {
             let h = self.spacing[k];
             let tau = self.tau(k);
-            let centre = ((p[k] - self.first[k]) / h).round();
+            let centre = ((v - self.first[k]) / h).round();
             if !centre.is_finite() {
                 return None;
             }
@@ -96,9 +96,9 @@ impl<const D: usize> Lattice<D> {
             }
             for t in lo..hi {
                 let z = self.first[k] + (start + t as i64) as f64 * h;
-                let v = gaussian(z - p[k], tau);
-                s.w[k][t] = v;
-                s.dw[k][t] = v * (z - p[k]) / (tau * tau);
+                let g = gaussian(z - v, tau);
+                s.w[k][t] = g;
+                s.dw[k][t] = g * (z - v) / (tau * tau);
             }
             s.taps[k] = (lo, hi);
             s.offset += (start + lo as i64) as usize * self.stride(k);
