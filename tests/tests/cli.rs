@@ -190,21 +190,14 @@ fn blob_run_summary_contract() {
     assert_eq!((final_points.n(), final_points.d()), (60, 2));
 }
 
-const BLOB_MIXTURE: &str = r#"
-name = "mixture"
-method = "blob"
-[particles]
-n = 60
-init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
-[blob]
-eps = 0.15
-[target]
-kind = "mixture"
-components = [{ weight = 1, mean = [-0.3, 0.0], std = [0.3] }, { weight = 1, mean = [0.4, 0.1], std = [0.25] }]
-[flow]
-dt = 0.005
-t_final = 0.02
-"#;
+/// [`BLOB`] on a two-component mixture (no closed form), for a short time.
+fn blob_mixture() -> String {
+    BLOB.replace(
+        "kind = \"gaussian\"\nmean = [0.0, 0.0]\nstd = [0.4]",
+        "kind = \"mixture\"\ncomponents = [{ weight = 1, mean = [-0.3, 0.0], std = [0.3] }, { weight = 1, mean = [0.4, 0.1], std = [0.25] }]",
+    )
+    .replace("t_final = 0.1", "t_final = 0.02")
+}
 
 /// A mixture target takes the factorised overlap by default; each evaluation strategy runs
 /// and keeps the energy from increasing.
@@ -214,9 +207,10 @@ fn blob_strategies_run_and_descend() {
         ("", "factorised"),
         ("evaluation = \"cutoff\"", "factorised"),
         ("evaluation = \"pairwise\"", "factorised"),
+        ("evaluation = \"mesh\"", "mesh"),
         ("overlap = \"quadrature\"", "quadrature"),
     ] {
-        let text = BLOB_MIXTURE.replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
+        let text = blob_mixture().replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
         let (_dir, config, out) = scratch_run("mixture.toml", &text);
         assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
         let s = summary(&out);
@@ -229,10 +223,11 @@ fn blob_strategies_run_and_descend() {
 /// target without a score, a random batch of 1; the evaluation strategies' bad settings (a
 /// tolerance out of range, a cut-off or factorised overlap without the Gaussian mollifier, a
 /// pair strategy on the quadrature, a batch size with exact pairs or none with random
-/// batches, a table of J beyond memory: refused with its estimate before allocating).
+/// batches, a table of J or a mesh beyond memory: refused with its estimate before
+/// allocating; the mesh's lattice below 2 nodes per eps or with another overlap).
 #[test]
 fn blob_bad_input_gives_one_clear_line() {
-    let mix = |extra: &str| BLOB_MIXTURE.replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
+    let mix = |extra: &str| blob_mixture().replace("eps = 0.15", &format!("eps = 0.15\n{extra}"));
     let strategy_cases = [
         (mix("tolerance = 0.0"), "blob.tolerance"),
         (mix("tolerance = 2.0"), "blob.tolerance"),
@@ -251,8 +246,25 @@ fn blob_bad_input_gives_one_clear_line() {
         (mix("evaluation = \"pairwise\"\nbatch = 8"), "blob.batch"),
         (mix("evaluation = \"random_batch\""), "blob.batch"),
         (
-            BLOB_MIXTURE.replace("eps = 0.15", "eps = 0.0001\noverlap = \"factorised\""),
+            blob_mixture().replace("eps = 0.15", "eps = 0.0001\noverlap = \"factorised\""),
             "GiB",
+        ),
+        (
+            mix("evaluation = \"mesh\"\nmesh_cells_per_eps = 1.0"),
+            "blob.mesh_cells_per_eps",
+        ),
+        (
+            mix("evaluation = \"mesh\"\nmollifier = \"triweight\""),
+            "Gaussian mollifier",
+        ),
+        (
+            mix("evaluation = \"mesh\"\noverlap = \"quadrature\""),
+            "blob.overlap",
+        ),
+        (mix("evaluation = \"mesh\"\nbatch = 8"), "blob.batch"),
+        (
+            blob_mixture().replace("eps = 0.15", "eps = 0.0001\nevaluation = \"mesh\""),
+            "the mesh over the particles' box would take",
         ),
     ];
     assert_bad_configs(&strategy_cases);

@@ -512,11 +512,16 @@ mod tests {
         spec
     }
 
-    /// Quadrature in d = 10, or on 4096^3 nodes, is refused before any grid is allocated.
+    /// Quadrature in d = 10, the mesh in d = 4, or quadrature on 4096^3 nodes, are refused
+    /// before any grid is allocated.
     #[test]
     fn oversized_quadrature_is_refused_before_allocation() {
         let err = quadrature(10, 200).build(&cloud(10), None).unwrap_err();
         assert!(err.to_string().contains("are for d <= 3"), "{err}");
+        let mut mesh = quadrature(4, 200);
+        mesh.blob.evaluation = PairEvaluation::Mesh;
+        let err = mesh.build(&cloud(4), None).unwrap_err();
+        assert!(err.to_string().contains("the mesh is for d <= 3"), "{err}");
         let err = quadrature(3, 4096).build(&cloud(3), None).unwrap_err();
         let text = err.to_string();
         assert!(

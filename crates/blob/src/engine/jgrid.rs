@@ -11,7 +11,7 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
-use meanfield_core::{CoreError, Grid, Result};
+use meanfield_core::{Grid, Result};
 
 /// Table nodes per `s = eps/sqrt2` in d <= 2 (relative interpolation error about 1e-7) and
 /// in d = 3 (about 1e-5), where the table is `nodes^3`.
@@ -60,18 +60,13 @@ pub fn table_bytes(grid: &Grid, eps: f64) -> f64 {
 /// # Errors
 /// [`CoreError::Config`] naming `blob.eps`.
 pub fn check_table_size(grid: &Grid, eps: f64) -> Result<()> {
-    let bytes = table_bytes(grid, eps);
-    if bytes > MAX_TABLE_BYTES {
-        return Err(CoreError::config(
-            "blob.eps",
-            format!(
-                "the factorised overlap's table of J would take {:.1} GiB (limit {:.0} GiB): raise eps, narrow blob.domain_lo/hi, or use blob.overlap = \"quadrature\"",
-                bytes / (1u64 << 30) as f64,
-                MAX_TABLE_BYTES / (1u64 << 30) as f64
-            ),
-        ));
-    }
-    Ok(())
+    super::check_bytes(
+        "blob.eps",
+        "the factorised overlap's table of J",
+        table_bytes(grid, eps),
+        MAX_TABLE_BYTES,
+        "raise eps, narrow blob.domain_lo/hi, or use blob.overlap = \"quadrature\"",
+    )
 }
 
 /// One axis' banded matrix `out[p] = sum_q weight(p, q) in[q]`.

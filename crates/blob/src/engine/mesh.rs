@@ -93,18 +93,13 @@ impl Mesh {
     /// # Errors
     /// [`CoreError::Config`] naming `blob.mesh_cells_per_eps`.
     pub fn check_box(&self, lo: &[f64], hi: &[f64]) -> Result<()> {
-        let bytes = self.bytes_for(lo, hi);
-        if bytes > MAX_MESH_BYTES || !bytes.is_finite() {
-            return Err(CoreError::config(
-                "blob.mesh_cells_per_eps",
-                format!(
-                    "the mesh over the particles' box would take {:.1} GiB (limit {:.0} GiB): lower mesh_cells_per_eps, raise eps, or use evaluation = \"cutoff\"",
-                    bytes / (1u64 << 30) as f64,
-                    MAX_MESH_BYTES / (1u64 << 30) as f64
-                ),
-            ));
-        }
-        Ok(())
+        super::check_bytes(
+            "blob.mesh_cells_per_eps",
+            "the mesh over the particles' box",
+            self.bytes_for(lo, hi),
+            MAX_MESH_BYTES,
+            "lower mesh_cells_per_eps, raise eps, or use evaluation = \"cutoff\"",
+        )
     }
 
     /// Energy and gradient (row-major `[n, d]`, d <= 3).

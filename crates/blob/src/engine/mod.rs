@@ -17,6 +17,7 @@ pub use factor::GaussianFactor;
 pub use jgrid::{JGrid, MAX_TABLE_BYTES, check_table_size, table_bytes};
 pub use mesh::{MAX_MESH_BYTES, Mesh, MeshWeight};
 
+use meanfield_core::{CoreError, Result};
 use rayon::prelude::*;
 
 use crate::overlap::CellsOverlap;
@@ -99,6 +100,25 @@ pub fn pair_cost(x: &[f64], d: usize, radius: f64) -> f64 {
         2 => visited::<2>(x, radius),
         _ => visited::<3>(x, radius),
     }
+}
+
+/// Refuses `bytes` beyond `limit` for `what`, naming `key` and the way out.
+///
+/// # Errors
+/// [`CoreError::Config`] with the estimate in GiB.
+pub(crate) fn check_bytes(key: &str, what: &str, bytes: f64, limit: f64, hint: &str) -> Result<()> {
+    if bytes <= limit && bytes.is_finite() {
+        return Ok(());
+    }
+    let gib = (1u64 << 30) as f64;
+    Err(CoreError::config(
+        key,
+        format!(
+            "{what} would take {:.1} GiB (limit {:.0} GiB): {hint}",
+            bytes / gib,
+            limit / gib
+        ),
+    ))
 }
 
 /// The blob energy's host engine.

@@ -71,33 +71,27 @@ pub(crate) fn row<F: Factor<D>, const D: usize>(
     row_portable(factor, pair, i, soa, range, gi, g)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn row_avx512<F: Factor<D>, const D: usize>(
-    factor: &F,
-    pair: PairFactor,
-    i: Row<D>,
-    soa: Soa<'_, D>,
-    range: Range<usize>,
-    gi: &mut [f64; D],
-    g: &mut [Vec<f64>; D],
-) -> f64 {
-    row_portable(factor, pair, i, soa, range, gi, g)
+/// [`row_portable`] compiled with the target feature `$feature`.
+macro_rules! row_with_feature {
+    ($name:ident, $feature:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $feature)]
+        fn $name<F: Factor<D>, const D: usize>(
+            factor: &F,
+            pair: PairFactor,
+            i: Row<D>,
+            soa: Soa<'_, D>,
+            range: Range<usize>,
+            gi: &mut [f64; D],
+            g: &mut [Vec<f64>; D],
+        ) -> f64 {
+            row_portable(factor, pair, i, soa, range, gi, g)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn row_avx2<F: Factor<D>, const D: usize>(
-    factor: &F,
-    pair: PairFactor,
-    i: Row<D>,
-    soa: Soa<'_, D>,
-    range: Range<usize>,
-    gi: &mut [f64; D],
-    g: &mut [Vec<f64>; D],
-) -> f64 {
-    row_portable(factor, pair, i, soa, range, gi, g)
-}
+row_with_feature!(row_avx512, "avx512f");
+row_with_feature!(row_avx2, "avx2");
 
 #[inline(always)]
 fn row_portable<F: Factor<D>, const D: usize>(
