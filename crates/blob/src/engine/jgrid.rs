@@ -24,10 +24,11 @@ pub const MAX_TABLE_BYTES: f64 = 2.0 * (1u64 << 30) as f64;
 /// `J` and its derivatives on a regular grid.
 #[derive(Debug, Clone)]
 pub struct JGrid {
-    lo: Vec<f64>,
-    h: Vec<f64>,
-    nodes: Vec<usize>,
-    strides: Vec<usize>,
+    /// Per axis (inline, d <= 3): first node, `1 / spacing`, last cell index, stride.
+    lo: [f64; 3],
+    inv_h: [f64; 3],
+    last: [f64; 3],
+    strides: [usize; 3],
     /// Per node, `2^d` entries: `d_S J * prod_{k in S} h_k` for every subset `S` (bit k: axis k).
     data: Vec<f64>,
     cap: f64,
@@ -58,7 +59,7 @@ pub fn table_bytes(grid: &Grid, eps: f64) -> f64 {
 /// Refuses a table over [`MAX_TABLE_BYTES`] for `eps` over `grid`, with the estimate.
 ///
 /// # Errors
-/// [`CoreError::Config`] naming `blob.eps`.
+/// [`meanfield_core::CoreError::Config`] naming `blob.eps`.
 pub fn check_table_size(grid: &Grid, eps: f64) -> Result<()> {
     super::check_bytes(
         "blob.eps",
@@ -126,10 +127,16 @@ impl JGrid {
     /// cells of `grid` (row-major, last axis fastest) and `cap`, the weight outside the grid.
     ///
     /// # Errors
-    /// [`CoreError::Config`] (key `blob.eps`) when the table would exceed
-    /// [`MAX_TABLE_BYTES`], with the estimate; checked before allocating.
+    /// Config errors: d > 3; (key `blob.eps`) a table beyond [`MAX_TABLE_BYTES`], with the
+    /// estimate, checked before allocating.
     pub(crate) fn new(grid: &Grid, weights: &[f64], cap: f64, eps: f64) -> Result<Self> {
         let d = grid.d();
+        if d > super::MAX_ENGINE_DIM {
+            return Err(meanfield_core::CoreError::config(
+                "blob.overlap",
+                format!("the factorised overlap is for d <= 3, found d = {d}"),
+            ));
+        }
         check_table_size(grid, eps)?;
         let s = eps * FRAC_1_SQRT_2;
         let per_s = NODES_PER_S[d.clamp(1, 3) - 1];
@@ -155,7 +162,7 @@ impl JGrid {
             shape[k] = axes[k].2;
         }
         let nodes: Vec<usize> = axes.iter().map(|a| a.2).collect();
-        let mut strides = vec![1; d];
+        let mut strides = [1; 3];
         for k in (0..d.saturating_sub(1)).rev() {
             strides[k] = strides[k + 1] * nodes[k + 1];
         }
@@ -174,9 +181,9 @@ impl JGrid {
             row[0] += cap;
         }
         Ok(Self {
-            lo: axes.iter().map(|a| a.0).collect(),
-            h: axes.iter().map(|a| a.1).collect(),
-            nodes,
+            lo: std::array::from_fn(|k| axes.get(k).map_or(0.0, |a| a.0)),
+            inv_h: std::array::from_fn(|k| axes.get(k).map_or(1.0, |a| 1.0 / a.1)),
+            last: std::array::from_fn(|k| nodes.get(k).map_or(0.0, |c| (c - 1) as f64)),
             strides,
             data,
             cap,
@@ -191,8 +198,8 @@ impl JGrid {
         let mut basis = [[0.0; 4]; D];
         let mut slope = [[0.0; 4]; D];
         for k in 0..D {
-            let u = (m[k] - self.lo[k]) / self.h[k];
-            if !(u >= 0.0 && u < (self.nodes[k] - 1) as f64) {
+            let u = (m[k] - self.lo[k]) * self.inv_h[k];
+            if !(u >= 0.0 && u < self.last[k]) {
                 return (self.cap, [0.0; D]);
             }
             let i = u as usize;
@@ -206,7 +213,7 @@ impl JGrid {
                 3.0 * t2 - 2.0 * t3,
                 t3 - t2,
             ];
-            let inv_h = 1.0 / self.h[k];
+            let inv_h = self.inv_h[k];
             slope[k] = [
                 (6.0 * t2 - 6.0 * t) * inv_h,
                 (3.0 * t2 - 4.0 * t + 1.0) * inv_h,
