@@ -38,9 +38,4 @@ impl FactorisedBlob {
                 .value_and_gradient(points.as_slice(), &host_vec(m.clone()), d);
         (energy, tensor_from(grad, [n, d], &x.device()))
     }
-
-    /// The quadrature reference.
-    pub fn reference(&self) -> &QuadratureBlob {
-        &self.reference
-    }
 }

@@ -139,11 +139,6 @@ impl PairEngine {
         }
     }
 
-    /// The strategy.
-    pub fn strategy(&self) -> PairStrategy {
-        self.strategy
-    }
-
     /// Energy and gradient (row-major `[n, d]`) of particles `x` (row-major `[n, d]`, d <= 3)
     /// with masses `m`.
     pub fn value_and_gradient(&self, x: &[f64], m: &[f64], d: usize) -> (f64, Vec<f64>) {
