@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use meanfield_core::{Method, ParticleFlow, RunOutcome};
+use meanfield_core::{Method, ParticleFlow, RunOutcome, StopReason};
 use meanfield_dynot::TransportRun;
-use meanfield_log::{RunFolder, RunLogger};
+use meanfield_log::{HParam, RunFolder, RunLogger};
 use meanfield_rbf::network::Trainer;
 use meanfield_wgan::WganRun;
 use serde_json::{Map, Value, json};
@@ -129,8 +129,11 @@ fn drive(
     folder: &RunFolder,
     mut logger: RunLogger,
 ) -> anyhow::Result<Value> {
+    meanfield_log::interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
+    logger.hparams(&hparams(config), &config.name)?;
     let clock = Instant::now();
     let outcome = method.run(&mut logger, Some(folder.dir()))?;
+    logger.ended(outcome.stopped.is_none());
     let summary = summary(
         config,
         method.name(),
@@ -142,27 +145,77 @@ fn drive(
     let own = method.figures(folder.dir());
     logged?;
     own?;
-    if let Some(stop) = &outcome.stopped {
-        bail!(
+    match &outcome.stopped {
+        Some(stop @ StopReason::Interrupted(_)) => bail!(
             "{}: {stop}; {}",
             folder.dir().display(),
-            method.kept_on_stop()
-        );
+            if config.method.can_resume() {
+                format!(
+                    "continue with `meanfield run --resume {}`",
+                    folder.dir().display()
+                )
+            } else {
+                method.kept_on_stop(folder.dir())
+            }
+        ),
+        Some(stop) => bail!(
+            "{}: {stop}; {}",
+            folder.dir().display(),
+            method.kept_on_stop(folder.dir())
+        ),
+        None => {}
     }
     Ok(summary)
 }
 
-/// `summary.json`: the run's identity (`name`, `method`, `status` "ok" or "stopped", the stop's
+/// The run's row of TensorBoard's HPARAMS table: every number, string and bool of the
+/// resolved config under its dotted key (`flow.dt`, `blob.eps`, ...), so the variants of a
+/// reproduce experiment or a sweep compare in one table.
+fn hparams(config: &RunConfig) -> Vec<(String, HParam)> {
+    let mut rows = vec![(
+        "method".to_string(),
+        HParam::Text(config.method.name().into()),
+    )];
+    if let Ok(value) = toml::Value::try_from(config) {
+        flatten("", &value, &mut rows);
+    }
+    rows
+}
+
+fn flatten(prefix: &str, value: &toml::Value, rows: &mut Vec<(String, HParam)>) {
+    let param = match value {
+        toml::Value::Table(table) => {
+            for (key, v) in table {
+                let key = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&key, v, rows);
+            }
+            return;
+        }
+        toml::Value::Integer(i) => HParam::Number(*i as f64),
+        toml::Value::Float(x) => HParam::Number(*x),
+        toml::Value::Boolean(b) => HParam::Bool(*b),
+        toml::Value::String(s) => HParam::Text(s.clone()),
+        toml::Value::Datetime(_) | toml::Value::Array(_) => return,
+    };
+    rows.push((prefix.to_string(), param));
+}
+
+/// `summary.json`: the run's identity (`name`, `method`, `status` "ok", "interrupted" or
+/// "stopped", the stop's
 /// `message` and `stop_reason`, `seed`, `device`, `steps`, `wall_seconds`), then the method's
 /// own entries.
 fn summary(config: &RunConfig, method: &str, outcome: &RunOutcome, wall_seconds: f64) -> Value {
     let mut map = Map::new();
     map.insert("name".into(), json!(config.name));
     map.insert("method".into(), json!(method));
-    let status = if outcome.stopped.is_some() {
-        "stopped"
-    } else {
-        "ok"
+    let status = match &outcome.stopped {
+        None => "ok",
+        Some(StopReason::Interrupted(_)) => "interrupted",
+        Some(_) => "stopped",
     };
     map.insert("status".into(), json!(status));
     if let Some(stop) = &outcome.stopped {

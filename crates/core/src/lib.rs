@@ -28,6 +28,7 @@
 //! assert!(outcome.stopped.is_none());
 //! ```
 
+pub mod atomic;
 mod device;
 pub mod energy;
 mod error;
@@ -52,7 +53,7 @@ pub use flow::{FlowOutcome, ParticleFlow, ParticleMethod};
 pub use grid::{Grid, MAX_GRID_CELLS};
 pub use init::InitConfig;
 pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollifier};
-pub use observer::{GeneratedSamples, Observer, Recorder};
+pub use observer::{GeneratedSamples, LoggedRow, Observer, Recorder};
 pub use particles::ParticlesConfig;
 pub use points::{Points, host_vec, squared_distance, tensor_from};
 pub use run::{Method, RunOutcome, StopReason};

@@ -26,6 +26,15 @@ pub trait Observer {
     fn samples(&mut self, _step: usize, _t: f64, _samples: &GeneratedSamples) {}
     /// `done` of `total` steps are finished.
     fn progress(&mut self, _done: usize, _total: usize) {}
+    /// A snapshot taken before the run was resumed, for the figures only (it was logged
+    /// then).
+    fn restore_snapshot(&mut self, _step: usize, _t: f64, _positions: &Points) {}
+    /// Why the run should stop after its current step (an interrupt, a folder it cannot write),
+    /// if it should. Methods ask once per step and end with [`crate::StopReason::Interrupted`].
+    /// An observer that wraps another must forward this.
+    fn stop_requested(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// One logged step: `(step, t, named values)`.

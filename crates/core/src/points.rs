@@ -164,19 +164,15 @@ impl Points {
     /// # Errors
     /// [`CoreError::File`] when the file cannot be written.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let io = |e: csv::Error| CoreError::file(path, e.to_string());
-        let mut writer = csv::Writer::from_path(path).map_err(io)?;
-        writer
-            .write_record((0..self.d).map(|k| format!("x{k}")))
-            .map_err(io)?;
-        for p in self.iter() {
-            writer
-                .write_record(p.iter().map(|v| format!("{v:.17e}")))
-                .map_err(io)?;
-        }
-        writer
-            .flush()
-            .map_err(|e| CoreError::file(path, e.to_string()))
+        crate::atomic::write_with(path, |out| {
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record((0..self.d).map(|k| format!("x{k}")))?;
+            for p in self.iter() {
+                writer.write_record(p.iter().map(|v| format!("{v:.17e}")))?;
+            }
+            writer.flush()
+        })
+        .map_err(|e| CoreError::file(path, e.to_string()))
     }
 }
 

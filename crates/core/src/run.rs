@@ -108,8 +108,8 @@ pub trait Method {
         Ok(())
     }
 
-    /// What a stopped run leaves behind, for the stop's error line.
-    fn kept_on_stop(&self) -> &'static str {
-        "everything up to then is in the folder"
+    /// What a stopped run leaves behind in `dir`, for the stop's error line.
+    fn kept_on_stop(&self, _dir: &Path) -> String {
+        "everything up to then is in the folder".into()
     }
 }

@@ -8,9 +8,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
 use meanfield_core::target::TargetConfig;
-use meanfield_core::{
-    InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome, StopReason,
-};
+use meanfield_core::{InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::json;
@@ -171,7 +169,7 @@ impl Method for TransportRun {
         }
         let mut out = RunOutcome {
             steps: solution.iterations,
-            stopped: solution.stopped.clone().map(StopReason::NonFinite),
+            stopped: solution.stopped.clone(),
             summary: Vec::new(),
             density: self.problem.target.clone(),
         };

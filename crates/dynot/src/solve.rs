@@ -6,7 +6,7 @@ use crate::config::PathOptimizer;
 use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use meanfield_core::{Observer, Points, host_vec, tensor_from};
+use meanfield_core::{Observer, Points, StopReason, host_vec, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
@@ -70,8 +70,8 @@ pub struct Solution {
     pub iterations: usize,
     /// Which start was best (0: the unperturbed one).
     pub best_start: usize,
-    /// Why the search stopped early (a non-finite objective), if it did.
-    pub stopped: Option<String>,
+    /// Why the search stopped early (a non-finite objective, an interrupt), if it did.
+    pub stopped: Option<StopReason>,
 }
 
 impl Solution {
@@ -260,7 +260,7 @@ struct StageOutcome {
     iterations: usize,
     best_value: Option<f64>,
     best_free: Vec<f64>,
-    stopped: Option<String>,
+    stopped: Option<StopReason>,
 }
 
 impl Stage<'_> {
@@ -297,10 +297,10 @@ impl Stage<'_> {
                     iterations: it,
                     best_value,
                     best_free,
-                    stopped: Some(format!(
+                    stopped: Some(StopReason::NonFinite(format!(
                         "the objective is {value} at iteration {}; the best trajectories so far are kept",
                         offset + it
-                    )),
+                    ))),
                 };
             }
             if best_value.is_none_or(|b| value < b) {
@@ -316,6 +316,20 @@ impl Stage<'_> {
                 self.log(step, &parts, lr, &paths, monitor, observer);
             }
             observer.progress(step + 1, total);
+            if let Some(why) = observer.stop_requested() {
+                if it % s.log_every != 0 && it + 1 != iterations {
+                    self.log(step, &parts, lr, &paths, monitor, observer);
+                }
+                return StageOutcome {
+                    paths,
+                    iterations: it,
+                    best_value,
+                    best_free,
+                    stopped: Some(StopReason::Interrupted(format!(
+                        "stopped at iteration {step} of {total}: {why}; the best trajectories so far are kept"
+                    ))),
+                };
+            }
             if self.early_stop && s.stop_window > 0 && it >= s.stop_window {
                 let then = best_history[it - s.stop_window];
                 let now = best_history[it];

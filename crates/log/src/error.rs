@@ -14,9 +14,25 @@ pub enum LogError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The output folder already holds a run.
-    #[error("{0}: already holds a run (summary.json exists); choose another --out")]
-    Occupied(PathBuf),
+    /// The output folder is not empty: it may hold a run, finished or interrupted.
+    #[error(
+        "{}: not empty (holds {}); choose a new --out, or continue its run with --resume {}",
+        dir.display(),
+        list(holds),
+        dir.display()
+    )]
+    Occupied {
+        /// The folder.
+        dir: PathBuf,
+        /// What it holds (sorted names).
+        holds: Vec<String>,
+    },
+    /// Another run holds the folder's lock.
+    #[error("{0}: another run is writing into this folder (its lock is held)")]
+    Locked(PathBuf),
+    /// The output path names a file.
+    #[error("{0}: is a file, not a folder; choose another --out")]
+    NotAFolder(PathBuf),
     /// A figure could not be drawn.
     #[error("figure {name}: {message}")]
     Plot {
@@ -34,6 +50,15 @@ impl LogError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// The first few names of a folder's contents, for a message.
+fn list(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(4).map(String::as_str).collect();
+    match names.len() - shown.len() {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::plot::{
     DensityCurve, Figure, Heatmap, Panel, Series, histogram, image_grid, line_plot,
     scatter_over_heatmap, snapshot_panels, trajectories_1d,
 };
-use crate::{EventLog, MetricsCsv, Progress, Result, RunFolder};
+use crate::{EventLog, HParam, MetricsCsv, Progress, Result, RunFolder};
 
 /// Scalars whose figure uses a log y axis.
 const LOG_SCALE: &[&str] = &["kl", "l1", "variance", "mmd"];
@@ -29,7 +29,16 @@ pub struct RunLogger {
     snapshots: Vec<(f64, Points)>,
     samples: Option<Figure>,
     first_error: Option<crate::LogError>,
+    has_hparams: bool,
+    /// Steps done, as last reported.
+    done: usize,
+    /// [`STOP_AT_STEP`]: an interrupt at a chosen step, as SIGINT would give it.
+    stop_at: Option<usize>,
 }
+
+/// The environment variable that interrupts a run once it has done that many steps (as a
+/// SIGINT then would): for tests of interrupt and resume, and for reproducing one.
+pub const STOP_AT_STEP: &str = "MEANFIELD_STOP_AT_STEP";
 
 impl RunLogger {
     /// Starts logging into `folder` (writes `config.toml` first).
@@ -39,12 +48,21 @@ impl RunLogger {
     pub fn new(folder: RunFolder, name: &str, resolved_config: &str) -> Result<Self> {
         folder.write_atomic("config.toml", resolved_config.as_bytes())?;
         let csv = MetricsCsv::create(&folder.path("metrics.csv"))?;
-        Ok(Self::with_csv(folder, name, csv))
+        let events = EventLog::create(folder.dir())?;
+        Self::start(folder, name, csv, events, resolved_config)
     }
 
-    fn with_csv(folder: RunFolder, name: &str, csv: MetricsCsv) -> Self {
-        Self {
-            events: EventLog::new(folder.dir()),
+    fn start(
+        folder: RunFolder,
+        name: &str,
+        csv: MetricsCsv,
+        mut events: EventLog,
+        resolved_config: &str,
+    ) -> Result<Self> {
+        events.text("config", &config_markdown(resolved_config), 0)?;
+        events.flush()?;
+        Ok(Self {
+            events,
             csv,
             progress: Progress::new(name),
             folder,
@@ -52,11 +70,17 @@ impl RunLogger {
             snapshots: Vec::new(),
             samples: None,
             first_error: None,
-        }
+            has_hparams: false,
+            done: 0,
+            stop_at: std::env::var(STOP_AT_STEP)
+                .ok()
+                .and_then(|s| s.parse().ok()),
+        })
     }
 
     /// Continues logging into the folder of a resumed run: `metrics.csv` keeps its rows up to
-    /// `after_step`; TensorBoard gets a new events file beside the old one.
+    /// `after_step`; TensorBoard gets a new events file beside the old ones, which purges their
+    /// steps after `after_step`.
     ///
     /// # Errors
     /// I/O errors.
@@ -67,8 +91,15 @@ impl RunLogger {
         after_step: usize,
     ) -> Result<Self> {
         folder.write_atomic("config.toml", resolved_config.as_bytes())?;
-        let csv = MetricsCsv::resume(&folder.path("metrics.csv"), after_step)?;
-        Ok(Self::with_csv(folder, name, csv))
+        let (csv, kept) = MetricsCsv::resume(&folder.path("metrics.csv"), after_step)?;
+        let events = EventLog::resume(folder.dir(), after_step + 1)?;
+        let mut logger = Self::start(folder, name, csv, events, resolved_config)?;
+        for (_, t, values) in kept {
+            for (name, v) in values {
+                logger.series.entry(name).or_default().push((t, v));
+            }
+        }
+        Ok(logger)
     }
 
     /// The run folder.
@@ -79,6 +110,29 @@ impl RunLogger {
     /// The time series of a logged scalar.
     pub fn series(&self, name: &str) -> &[(f64, f64)] {
         self.series.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The run's row in TensorBoard's HPARAMS table (`group`: the experiment it belongs to).
+    ///
+    /// # Errors
+    /// [`crate::LogError::Io`].
+    pub fn hparams(&mut self, hparams: &[(String, HParam)], group: &str) -> Result<()> {
+        self.events.hparams(hparams, group)?;
+        self.has_hparams = true;
+        Ok(())
+    }
+
+    /// Records how the run ended (`ok`: it reached its end), for the HPARAMS table.
+    pub fn ended(&mut self, ok: bool) {
+        if self.has_hparams {
+            let r = self.events.hparams_end(ok);
+            self.keep_error(r);
+        }
+    }
+
+    fn image(&mut self, tag: &str, figure: &Figure, step: usize) -> Result<()> {
+        self.events
+            .image(tag, figure.png()?, figure.width, figure.height, step)
     }
 
     fn keep_error(&mut self, r: Result<()>) {
@@ -156,7 +210,8 @@ impl RunLogger {
             .save_png(&self.folder.path("radius_histogram.png"))?;
             written.push("radius_histogram.png".into());
         }
-        self.events.flush();
+        let flushed = self.events.flush();
+        self.keep_error(flushed);
         match self.first_error {
             Some(e) => Err(e),
             None => Ok(written),
@@ -274,50 +329,49 @@ fn density_heatmap(p: &Points, target: Option<&dyn Target>, cells: usize) -> Res
 impl Observer for RunLogger {
     fn scalars(&mut self, step: usize, t: f64, values: &[(String, f64)]) {
         for (name, v) in values {
-            self.events.scalar(name, *v, step);
+            let r = self.events.scalar(&tag_group(name), *v, step);
+            self.keep_error(r);
             self.series.entry(name.clone()).or_default().push((t, *v));
         }
-        let r = self.csv.row(step, t, values);
+        let r = self
+            .csv
+            .row(step, t, values)
+            .and_then(|()| self.events.flush());
         self.keep_error(r);
     }
 
     fn snapshot(&mut self, step: usize, t: f64, positions: &Points) {
         for k in 0..positions.d() {
-            self.events
+            let r = self
+                .events
                 .histogram(&format!("positions/x{k}"), &positions.column(k), step);
+            self.keep_error(r);
         }
         if positions.d() == 2 {
-            let image = density_heatmap(positions, None, 60).and_then(|h| {
-                scatter_over_heatmap(&format!("t = {t:.3}"), &h, &pairs(positions), (480, 440))
-            });
-            match image {
-                Ok(f) => self.events.image(
-                    "particles",
-                    &f.rgb,
-                    f.width as usize,
-                    f.height as usize,
-                    step,
-                ),
-                Err(e) => self.keep_error(Err(e)),
-            }
+            let r = density_heatmap(positions, None, 60)
+                .and_then(|h| {
+                    scatter_over_heatmap(&format!("t = {t:.3}"), &h, &pairs(positions), (480, 440))
+                })
+                .and_then(|f| self.image("figures/particles", &f, step));
+            self.keep_error(r);
         }
         self.snapshots.push((t, positions.clone()));
     }
 
+    fn restore_snapshot(&mut self, _step: usize, t: f64, positions: &Points) {
+        self.snapshots.push((t, positions.clone()));
+    }
+
     fn histogram(&mut self, step: usize, tag: &str, values: &[f64]) {
-        self.events.histogram(tag, values, step);
+        let r = self.events.histogram(tag, values, step);
+        self.keep_error(r);
     }
 
     fn samples(&mut self, step: usize, t: f64, samples: &GeneratedSamples) {
         match samples_figure(t, samples) {
             Ok(figure) => {
-                self.events.image(
-                    "samples",
-                    &figure.rgb,
-                    figure.width as usize,
-                    figure.height as usize,
-                    step,
-                );
+                let r = self.image("figures/samples", &figure, step);
+                self.keep_error(r);
                 self.samples = Some(figure);
             }
             Err(e) => self.keep_error(Err(e)),
@@ -325,6 +379,54 @@ impl Observer for RunLogger {
     }
 
     fn progress(&mut self, done: usize, total: usize) {
+        self.done = done;
         self.progress.update(done, total);
     }
+
+    /// A signal (SIGINT, SIGTERM) or the first write error stops the run at its next step,
+    /// so a full disk does not go on computing what it cannot keep.
+    fn stop_requested(&mut self) -> Option<String> {
+        if let Some(signal) = crate::interrupt::received() {
+            return Some(format!("interrupted by {signal}"));
+        }
+        if self.stop_at.is_some_and(|k| self.done >= k) {
+            return Some(format!(
+                "interrupted at step {} ({STOP_AT_STEP})",
+                self.done
+            ));
+        }
+        self.first_error
+            .as_ref()
+            .map(|e| format!("cannot write the run folder: {}", error_chain(e)))
+    }
+}
+
+/// `e` and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+/// The TensorBoard group of a scalar: `loss/` for the objective (energy, losses, errors),
+/// `time/` for clocks, `metrics/` for the rest.
+fn tag_group(name: &str) -> String {
+    let group = if name == "energy" || name.contains("loss") || name.ends_with("_mse") {
+        "loss"
+    } else if name.contains("seconds") {
+        "time"
+    } else {
+        "metrics"
+    };
+    format!("{group}/{name}")
+}
+
+/// The resolved config as markdown: indented, so TensorBoard shows it as a code block.
+fn config_markdown(toml: &str) -> String {
+    toml.lines().map(|l| format!("    {l}\n")).collect()
 }

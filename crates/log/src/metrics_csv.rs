@@ -1,8 +1,10 @@
 //! `metrics.csv`: one row per logged step, flushed as it is written.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use meanfield_core::LoggedRow;
 
 use crate::{LogError, Result};
 
@@ -30,38 +32,55 @@ impl MetricsCsv {
         })
     }
 
-    /// Reopens the file of a resumed run: keeps the header and the rows up to `after_step`,
-    /// then appends.
+    /// Reopens the file of a resumed run: keeps the header and the rows up to `after_step`
+    /// (rewritten atomically), then appends. Returns the kept rows too, for the figures.
     ///
     /// # Errors
     /// [`LogError::Io`].
-    pub fn resume(path: &Path, after_step: usize) -> Result<Self> {
+    pub fn resume(path: &Path, after_step: usize) -> Result<(Self, Vec<LoggedRow>)> {
         let text = std::fs::read_to_string(path).map_err(|e| LogError::io(path, e))?;
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default();
-        let kept: Vec<&str> = lines
-            .filter(|l| {
-                l.split(',')
-                    .next()
-                    .and_then(|s| s.parse::<usize>().ok())
-                    .is_some_and(|s| s <= after_step)
-            })
-            .collect();
-        let mut file = File::create(path).map_err(|e| LogError::io(path, e))?;
-        let columns = header.split(',').skip(2).map(str::to_string).collect();
-        let mut out = String::new();
-        for line in std::iter::once(header).chain(kept) {
+        let columns: Vec<String> = header.split(',').skip(2).map(str::to_string).collect();
+        let mut out = format!("{header}\n");
+        let mut rows = Vec::new();
+        for line in lines {
+            let mut cells = line.split(',');
+            let Some(step) = cells.next().and_then(|s| s.parse::<usize>().ok()) else {
+                continue;
+            };
+            if step > after_step {
+                continue;
+            }
             out.push_str(line);
             out.push('\n');
+            let t = cells
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(f64::NAN);
+            let values = columns
+                .iter()
+                .zip(cells)
+                .filter_map(|(name, cell)| cell.parse().ok().map(|v| (name.clone(), v)))
+                .collect();
+            rows.push((step, t, values));
         }
-        file.write_all(out.as_bytes())
-            .map_err(|e| LogError::io(path, e))?;
-        Ok(Self {
+        let mut csv = Self {
             path: path.to_path_buf(),
-            out: BufWriter::new(file),
+            out: BufWriter::new(append(path)?),
             columns,
             header_written: !header.is_empty(),
-        })
+        };
+        csv.rewrite(&out)?;
+        Ok((csv, rows))
+    }
+
+    /// Replaces the file's contents atomically and appends after them from then on.
+    fn rewrite(&mut self, text: &str) -> Result<()> {
+        meanfield_core::atomic::write_atomic(&self.path, text.as_bytes())
+            .map_err(|e| LogError::io(&self.path, e))?;
+        self.out = BufWriter::new(append(&self.path)?);
+        Ok(())
     }
 
     /// Appends a row. A value missing from a row is left empty; a name not seen before adds a
@@ -109,19 +128,28 @@ impl MetricsCsv {
         };
         let pad = ",".repeat(names.len());
         self.columns.extend(names);
-        let mut out = BufWriter::new(File::create(&self.path).map_err(io)?);
         let header: Vec<&str> = ["step", "t"]
             .into_iter()
             .chain(self.columns.iter().map(String::as_str))
             .collect();
-        writeln!(out, "{}", header.join(",")).map_err(io)?;
+        let mut out = format!("{}\n", header.join(","));
         for line in rows.lines().skip(1) {
-            writeln!(out, "{line}{pad}").map_err(io)?;
+            out.push_str(line);
+            out.push_str(&pad);
+            out.push('\n');
         }
-        self.out = out;
+        self.rewrite(&out)?;
         self.header_written = true;
         Ok(())
     }
+}
+
+/// `path` opened for appending.
+fn append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| LogError::io(path, e))
 }
 
 #[cfg(test)]
@@ -153,7 +181,9 @@ mod tests {
         );
         assert_eq!(lines[3], "2,1.0000000000e0,,-5.0000000000e-1");
         drop(csv);
-        let mut resumed = MetricsCsv::resume(&path, 1).unwrap();
+        let (mut resumed, kept) = MetricsCsv::resume(&path, 1).unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[1].2, values(&[("w1", 1.5), ("loss", -0.25)]));
         resumed.row(2, 1.0, &values(&[("w1", 1.0)])).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 4);

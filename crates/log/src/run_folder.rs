@@ -1,36 +1,51 @@
-//! The run folder and its atomically written files.
+//! The run folder: created empty or reopened for a resume, locked for as long as its run
+//! writes, and written only through atomic files.
 
-use std::fs;
+use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::{LogError, Result};
 
-/// A folder holding one run.
+/// The lock file of a run folder; the run holds an exclusive lock on it while it writes.
+pub const LOCK_FILE: &str = ".meanfield.lock";
+
+/// A folder holding one run, locked against a second run writing into it.
 #[derive(Debug, Clone)]
 pub struct RunFolder {
     dir: PathBuf,
+    /// Held for the folder's lifetime (released when the last clone drops or the process ends).
+    _lock: Arc<File>,
 }
 
 impl RunFolder {
-    /// Creates `dir` (and parents). Refuses a folder that already holds a finished run, so
-    /// nothing written before is lost.
+    /// Creates `dir` (and parents), or takes an existing empty folder. Refuses a folder that
+    /// holds anything (a finished run, an interrupted one, unrelated files), a path that is a
+    /// file, and a folder another run holds, so nothing written before is lost.
     ///
     /// # Errors
-    /// [`LogError::Occupied`] or [`LogError::Io`].
+    /// [`LogError::Occupied`], [`LogError::Locked`] or [`LogError::Io`].
     pub fn create(dir: &Path) -> Result<Self> {
-        if dir.join("summary.json").exists() {
-            return Err(LogError::Occupied(dir.to_path_buf()));
+        if dir.exists() && !dir.is_dir() {
+            return Err(LogError::NotAFolder(dir.to_path_buf()));
         }
+        check_empty(dir)?;
         fs::create_dir_all(dir).map_err(|e| LogError::io(dir, e))?;
+        let lock = lock(dir)?;
+        // Checked again under the lock: a run that started and finished between the first
+        // check and the lock has left its files.
+        check_empty(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
+            _lock: Arc::new(lock),
         })
     }
 
-    /// An existing run folder, to continue a run in it.
+    /// An existing run folder, locked, to continue a run in it.
     ///
     /// # Errors
-    /// [`LogError::Io`] when `dir` is not a folder.
+    /// [`LogError::Io`] when `dir` is not a folder, [`LogError::Locked`] when another run
+    /// holds it.
     pub fn reopen(dir: &Path) -> Result<Self> {
         if !dir.is_dir() {
             return Err(LogError::io(
@@ -40,6 +55,7 @@ impl RunFolder {
         }
         Ok(Self {
             dir: dir.to_path_buf(),
+            _lock: Arc::new(lock(dir)?),
         })
     }
 
@@ -59,9 +75,7 @@ impl RunFolder {
     /// [`LogError::Io`].
     pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path(name);
-        let tmp = self.path(&format!(".{name}.tmp"));
-        fs::write(&tmp, bytes).map_err(|e| LogError::io(&tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| LogError::io(&path, e))
+        meanfield_core::atomic::write_atomic(&path, bytes).map_err(|e| LogError::io(&path, e))
     }
 
     /// Writes `summary.json` (pretty-printed) atomically.
@@ -74,6 +88,42 @@ impl RunFolder {
     }
 }
 
+/// Refuses a folder holding anything but a lock file.
+fn check_empty(dir: &Path) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut held: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != LOCK_FILE)
+        .collect();
+    if held.is_empty() {
+        return Ok(());
+    }
+    held.sort();
+    Err(LogError::Occupied {
+        dir: dir.to_path_buf(),
+        holds: held,
+    })
+}
+
+/// Takes the exclusive lock of `dir`, at once or not at all.
+fn lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| LogError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(LogError::Locked(dir.to_path_buf())),
+        Err(TryLockError::Error(e)) => Err(LogError::io(&path, e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,9 +133,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let run = RunFolder::create(&dir.path().join("a/b")).unwrap();
         run.write_summary(&serde_json::json!({"x": 1})).unwrap();
-        let err = RunFolder::create(run.dir()).unwrap_err();
-        assert!(err.to_string().contains("already holds a run"));
-        let text = fs::read_to_string(run.path("summary.json")).unwrap();
+        drop(run);
+        let err = RunFolder::create(&dir.path().join("a/b")).unwrap_err();
+        assert!(err.to_string().contains("summary.json"), "{err}");
+        let text = fs::read_to_string(dir.path().join("a/b/summary.json")).unwrap();
         assert!(text.contains("\"x\": 1"));
+    }
+
+    /// An interrupted run's checkpoint (no summary.json) is not overwritten either.
+    #[test]
+    fn refuses_any_non_empty_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("checkpoint")).unwrap();
+        let err = RunFolder::create(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("not empty") && err.contains("checkpoint"),
+            "{err}"
+        );
+        let file = dir.path().join("checkpoint/x");
+        fs::write(&file, "x").unwrap();
+        let err = RunFolder::create(&file).unwrap_err().to_string();
+        assert!(err.contains("is a file"), "{err}");
+        assert!(RunFolder::create(&dir.path().join("empty")).is_ok());
+    }
+
+    #[test]
+    fn a_second_run_into_a_held_folder_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RunFolder::create(dir.path()).unwrap();
+        let err = RunFolder::reopen(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("another run"), "{err}");
+        drop(first);
+        assert!(RunFolder::reopen(dir.path()).is_ok());
     }
 }

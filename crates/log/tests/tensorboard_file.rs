@@ -1,7 +1,8 @@
-//! Decodes the written event file independently of tensorboard-rs: TFRecord framing with
-//! masked CRC32C, then the Event / Summary / HistogramProto / Image protobufs by hand.
+//! Decodes the written event file independently of the writer (and of prost): TFRecord
+//! framing with masked CRC32C by a bitwise CRC, then the Event / Summary / HistogramProto /
+//! Image / TensorProto / SummaryMetadata / SessionLog protobufs by hand.
 
-use meanfield_log::EventLog;
+use meanfield_log::{EventLog, HParam};
 
 fn crc32c(data: &[u8]) -> u32 {
     let mut crc = !0u32;
@@ -94,6 +95,11 @@ struct Decoded {
     scalars: Vec<(String, u64, f32)>,
     histograms: Vec<(String, f64, Vec<f64>)>,
     images: Vec<(String, u64, u64, Vec<u8>)>,
+    /// `(tag, plugin, text of a string tensor)`.
+    plugins: Vec<(String, String, String)>,
+    /// Steps of session starts.
+    session_starts: Vec<u64>,
+    file_version: Option<String>,
 }
 
 fn decode(bytes: &[u8]) -> Decoded {
@@ -108,14 +114,48 @@ fn decode(bytes: &[u8]) -> Decoded {
             })
             .unwrap_or(0);
         for (n, f) in &event {
+            match (n, f) {
+                (3, Field::Bytes(v)) => {
+                    d.file_version = Some(String::from_utf8(v.to_vec()).unwrap())
+                }
+                (7, Field::Bytes(log)) => {
+                    if fields(log)
+                        .iter()
+                        .any(|(k, f)| matches!((k, f), (1, Field::Varint(1))))
+                    {
+                        d.session_starts.push(step);
+                    }
+                }
+                _ => {}
+            }
             let (5, Field::Bytes(summary)) = (n, f) else {
                 continue;
             };
             for (_, value) in fields(summary) {
                 let Field::Bytes(value) = value else { continue };
                 let mut tag = String::new();
+                let (mut plugin, mut text) = (None, String::new());
                 for (k, f) in fields(value) {
                     match (k, f) {
+                        (9, Field::Bytes(meta)) => {
+                            for (k, f) in fields(meta) {
+                                if let (1, Field::Bytes(data)) = (k, f) {
+                                    for (k, f) in fields(data) {
+                                        if let (1, Field::Bytes(name)) = (k, f) {
+                                            plugin =
+                                                Some(String::from_utf8(name.to_vec()).unwrap());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        (8, Field::Bytes(tensor)) => {
+                            for (k, f) in fields(tensor) {
+                                if let (8, Field::Bytes(s)) = (k, f) {
+                                    text = String::from_utf8(s.to_vec()).unwrap();
+                                }
+                            }
+                        }
                         (1, Field::Bytes(t)) => tag = String::from_utf8(t.to_vec()).unwrap(),
                         (2, Field::Fixed32(v)) => {
                             d.scalars.push((tag.clone(), step, f32::from_bits(v)))
@@ -151,21 +191,40 @@ fn decode(bytes: &[u8]) -> Decoded {
                         _ => {}
                     }
                 }
+                if let Some(plugin) = plugin {
+                    d.plugins.push((tag, plugin, text));
+                }
             }
         }
     }
     d
 }
 
+fn event_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("events.out.tfevents.")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
-fn scalars_histograms_and_images_read_back() {
+fn scalars_histograms_images_text_and_hparams_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let mut log = EventLog::new(dir.path());
+    let mut log = EventLog::create(dir.path()).unwrap();
     for step in 0..5 {
-        log.scalar("energy", 1.0 / (step + 1) as f64, step);
+        log.scalar("loss/energy", 1.0 / (step + 1) as f64, step)
+            .unwrap();
     }
     let values: Vec<f64> = (0..100).map(|i| i as f64 / 10.0).collect();
-    log.histogram("positions/x0", &values, 3);
+    log.histogram("positions/x0", &values, 3).unwrap();
     // A non-square image: 4 wide, 2 high, red left half, blue right half.
     let mut rgb = Vec::new();
     for _row in 0..2 {
@@ -173,27 +232,28 @@ fn scalars_histograms_and_images_read_back() {
             rgb.extend_from_slice(if col < 2 { &[255, 0, 0] } else { &[0, 0, 255] });
         }
     }
-    log.image("particles", &rgb, 4, 2, 7);
-    log.flush();
+    let figure = meanfield_log::plot::Figure {
+        width: 4,
+        height: 2,
+        rgb,
+    };
+    log.image("figures/particles", figure.png().unwrap(), 4, 2, 7)
+        .unwrap();
+    log.text("config", "    seed = 3", 0).unwrap();
+    log.hparams(&[("seed".into(), HParam::Number(3.0))], "exp")
+        .unwrap();
+    log.hparams_end(true).unwrap();
+    log.flush().unwrap();
     drop(log);
-    std::thread::sleep(std::time::Duration::from_millis(300));
 
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("events.out.tfevents.")
-        })
-        .expect("an event file");
-    let d = decode(&std::fs::read(file).unwrap());
-
+    let files = event_files(dir.path());
+    assert_eq!(files.len(), 1);
+    let d = decode(&std::fs::read(&files[0]).unwrap());
+    assert_eq!(d.file_version.as_deref(), Some("brain.Event:2"));
     let energy: Vec<(u64, f32)> = d
         .scalars
         .iter()
-        .filter(|s| s.0 == "energy")
+        .filter(|s| s.0 == "loss/energy")
         .map(|s| (s.1, s.2))
         .collect();
     assert_eq!(energy.len(), 5);
@@ -202,9 +262,40 @@ fn scalars_histograms_and_images_read_back() {
     assert_eq!((tag.as_str(), *num), ("positions/x0", 100.0));
     assert_eq!(counts.iter().sum::<f64>(), 100.0);
     let (tag, h, w, png) = &d.images[0];
-    assert_eq!((tag.as_str(), *h, *w), ("particles", 2, 4));
+    assert_eq!((tag.as_str(), *h, *w), ("figures/particles", 2, 4));
     let img = image::load_from_memory(png).unwrap().to_rgb8();
     assert_eq!(img.dimensions(), (4, 2));
     assert_eq!(img.get_pixel(0, 1).0, [255, 0, 0]);
     assert_eq!(img.get_pixel(3, 0).0, [0, 0, 255]);
+    let plugins: Vec<(&str, &str)> = d
+        .plugins
+        .iter()
+        .map(|(t, p, _)| (t.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(
+        plugins,
+        [
+            ("config", "text"),
+            ("_hparams_/session_start_info", "hparams"),
+            ("_hparams_/session_end_info", "hparams")
+        ]
+    );
+    assert_eq!(d.plugins[0].2, "    seed = 3");
+}
+
+/// A resumed run's file starts with a session start at the first step it logs again, which
+/// makes TensorBoard purge the earlier file's later steps; it sorts after the earlier file.
+#[test]
+fn a_resumed_file_starts_with_a_purging_session_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = EventLog::create(dir.path()).unwrap();
+    first.scalar("loss/energy", 1.0, 9).unwrap();
+    first.flush().unwrap();
+    let mut second = EventLog::resume(dir.path(), 6).unwrap();
+    second.flush().unwrap();
+    let files = event_files(dir.path());
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[1], second.path());
+    let d = decode(&std::fs::read(&files[1]).unwrap());
+    assert_eq!(d.session_starts, [6]);
 }

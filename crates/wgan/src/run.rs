@@ -74,6 +74,16 @@ impl Method for WganRun {
     /// Loads the checkpoint of the run folder `dir` (or of the checkpoint folder `dir`).
     fn resume(&mut self, dir: &Path) -> Result<usize> {
         let (models, step) = self.trainer.start(Some(dir))?;
+        let steps = self.trainer.config().steps;
+        if steps < step {
+            return Err(meanfield_core::CoreError::config(
+                "wgan.steps",
+                format!(
+                    "{steps} is below the {step} steps the run in {} has done",
+                    dir.display()
+                ),
+            ));
+        }
         self.resumed = Some((models, step));
         Ok(step)
     }
@@ -154,8 +164,17 @@ impl Method for WganRun {
         Ok(())
     }
 
-    fn kept_on_stop(&self) -> &'static str {
-        "the last good checkpoint is in the folder"
+    fn kept_on_stop(&self, dir: &Path) -> String {
+        match crate::checkpoint::architecture(dir) {
+            Ok(architecture) => format!(
+                "the last good checkpoint (step {}) is in the folder",
+                architecture.step
+            ),
+            Err(_) => format!(
+                "no checkpoint was written before the stop (the first is due at step {})",
+                self.config().checkpoint_every
+            ),
+        }
     }
 }
 
@@ -232,6 +251,10 @@ impl Observer for Dynamics<'_> {
 
     fn progress(&mut self, done: usize, total: usize) {
         self.inner.progress(done, total);
+    }
+
+    fn stop_requested(&mut self) -> Option<String> {
+        self.inner.stop_requested()
     }
 }
 

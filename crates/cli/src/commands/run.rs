@@ -21,7 +21,8 @@ pub struct RunArgs {
     #[arg(required_unless_present = "resume")]
     pub config: Option<PathBuf>,
     /// Continue the run in this folder from its checkpoint (its config.toml, with any
-    /// `--set`, e.g. `--set wgan.steps=20000`); `wgan` runs can resume.
+    /// `--set`, e.g. `--set flow.t_final=20` or `--set wgan.steps=20000` to extend it);
+    /// particle flows and `wgan` runs can resume.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
     pub resume: Option<PathBuf>,
     /// Output folder (default: runs/<name>-<unix time>).
@@ -80,7 +81,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.resume
         && !config.method.can_resume()
     {
-        bail!("{}: --resume continues `wgan` runs only", dir.display());
+        bail!(
+            "{}: `{}` runs cannot resume yet; --resume continues particle flows (blob, \
+             aggregation, svgd, langevin, ...) and wgan runs",
+            dir.display(),
+            config.method.name()
+        );
     }
     // Data, targets and checkpoints are read here, before any folder is touched; their errors
     // name the config file, as validation's do.

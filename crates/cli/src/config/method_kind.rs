@@ -40,7 +40,7 @@ impl MethodKind {
 
     /// Whether runs of this method can continue from a checkpoint (`--resume`).
     pub fn can_resume(self) -> bool {
-        self == Self::Wgan
+        matches!(self, Self::Flow(_) | Self::Wgan)
     }
 
     /// The name written into summaries.

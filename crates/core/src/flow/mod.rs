@@ -1,12 +1,14 @@
 //! A particle flow: a [`ParticleMethod`] integrated in time from weighted particles, reporting
 //! to an [`Observer`].
 
+mod checkpoint;
 mod config;
 mod diagnostics;
 mod method;
 mod outcome;
 mod summary;
 
+pub use checkpoint::{FLOW_CHECKPOINT, FlowState};
 pub use config::{FlowConfig, MAX_STEPS, RemovalConfig};
 pub use diagnostics::{Diagnostics, padded_box};
 pub use method::ParticleMethod;
@@ -43,7 +45,13 @@ pub struct ParticleFlow {
     target: Option<Arc<dyn Target>>,
     seed: u64,
     summary: Vec<(String, Value)>,
+    /// The state a resume continues from.
+    resumed: Option<FlowState>,
 }
+
+/// Wall seconds between the periodic checkpoints of a run (also written at its end and at a
+/// stop), so a crash loses at most about this much.
+pub const CHECKPOINT_SECONDS: f64 = 60.0;
 
 impl ParticleFlow {
     /// `method` from `x0` with equal masses, `[flow]`'s and `[metrics]`' defaults, no target and
@@ -60,6 +68,7 @@ impl ParticleFlow {
             target: None,
             seed: 0,
             summary: Vec::new(),
+            resumed: None,
         }
     }
 
@@ -185,11 +194,19 @@ impl ParticleFlow {
     /// Integrates the flow to `flow.t_final`, reporting to `observer`.
     ///
     /// A NaN or a solver failure stops the run early: the outcome then carries the message and
-    /// the last good positions, and everything already reported stays reported.
+    /// the last good positions, and everything already reported stays reported. So does a
+    /// stop the observer requests ([`Observer::stop_requested`], asked once per step).
     ///
     /// # Errors
     /// Only for failures before the first step (the initial energy is not finite).
     pub fn integrate(&self, observer: &mut dyn Observer) -> Result<FlowOutcome> {
+        self.integrate_in(observer, None)
+    }
+
+    /// [`ParticleFlow::integrate`], continuing from the loaded checkpoint if there is one and,
+    /// with `dir`, writing `checkpoint.json` there at the end, at a stop, and at a logged step
+    /// when [`CHECKPOINT_SECONDS`] have passed since the last.
+    fn integrate_in(&self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<FlowOutcome> {
         let flow = &self.flow;
         let (steps, dt) = flow.steps();
         let snapshots = self.metrics.snapshots;
@@ -204,15 +221,7 @@ impl ParticleFlow {
             Diagnostics::new(&self.metrics, self.target.clone(), &self.x0, self.seed)?;
         let mut noise_rng = StdRng::seed_from_u64(self.seed ^ 0xb10b);
         let noise = self.method.noise();
-        let mut masses = self.m0.clone();
-        let mut m = self.mass_tensor(&masses);
         let mut stepper = flow.stepper.build();
-        let mut x = self.x0.to_tensor(&self.device);
-        let mut last_good = self.x0.clone();
-        let mut t = 0.0;
-        let mut done = 0;
-        let mut stopped = None;
-        let mut extra = Vec::new();
         let start = Instant::now();
         let report = |step: usize,
                       t: f64,
@@ -230,9 +239,46 @@ impl ParticleFlow {
             }
             Ok(values)
         };
-        let mut metrics = report(0, 0.0, &self.x0, &masses, observer)?;
-        let mut energy = vec![(0.0, metrics[0].1)];
-        for step in 1..=steps {
+        let mut state = match &self.resumed {
+            Some(state) => {
+                for (step, t, positions) in &state.snapshots {
+                    observer.restore_snapshot(*step, *t, positions);
+                }
+                stepper.restore(&state.stepper);
+                if noise > 0.0 {
+                    // One draw per step: the stream continues where it stopped.
+                    for _ in 0..state.step {
+                        rand::Rng::random::<u64>(&mut noise_rng);
+                    }
+                }
+                state.clone()
+            }
+            None => {
+                let metrics = report(0, 0.0, &self.x0, &self.m0, observer)?;
+                FlowState {
+                    step: 0,
+                    t: 0.0,
+                    dt,
+                    positions: self.x0.clone(),
+                    masses: self.m0.clone(),
+                    stepper: stepper.state(),
+                    energy: vec![(0.0, metrics[0].1)],
+                    extra: Vec::new(),
+                    snapshots: snapshot_steps
+                        .contains(&0)
+                        .then(|| (0, 0.0, self.x0.clone()))
+                        .into_iter()
+                        .collect(),
+                    metrics,
+                }
+            }
+        };
+        let mut m = self.mass_tensor(&state.masses);
+        let mut x = state.positions.to_tensor(&self.device);
+        let mut stopped = None;
+        let mut saved_at = Instant::now();
+        for step in state.step + 1..=steps {
+            let t = state.t;
             let mut velocity = |s: &Tensor<2>| self.method.velocity(s, &m);
             let mut next = match stepper.advance(x.clone(), dt, &mut velocity) {
                 Ok(next) => next,
@@ -254,55 +300,86 @@ impl ParticleFlow {
                 )));
                 break;
             }
-            t = step as f64 * dt;
-            done = step;
+            let t = step as f64 * dt;
             if Some(step) == removal_step {
-                let before = report(step, t, &positions, &masses, observer)?;
-                energy.push((t, before[0].1));
-                extra.extend(
+                let before = report(step, t, &positions, &state.masses, observer)?;
+                state.energy.push((t, before[0].1));
+                state.extra.extend(
                     before
                         .into_iter()
                         .filter(|(k, _)| k == "kl" || k == "energy")
                         .map(|(k, v)| (format!("{k}_before_removal"), v)),
                 );
                 let fraction = flow.remove.as_ref().map_or(0.0, |r| r.fraction);
-                (positions, masses) = remove_fraction(&positions, &masses, fraction, self.seed)?;
-                m = self.mass_tensor(&masses);
+                (positions, state.masses) =
+                    remove_fraction(&positions, &state.masses, fraction, self.seed)?;
+                m = self.mass_tensor(&state.masses);
                 next = positions.to_tensor(&self.device);
                 stepper = flow.stepper.build();
             }
             x = next;
-            last_good = positions;
+            state.step = step;
+            state.t = t;
+            state.positions = positions;
             observer.progress(step, steps);
-            if step % flow.log_every == 0
+            let stop = observer.stop_requested();
+            let log_now = step % flow.log_every == 0
                 || step == steps
                 || snapshot_steps.contains(&step)
-                || Some(step) == removal_step
-            {
-                match report(step, t, &last_good, &masses, observer) {
+                || Some(step) == removal_step;
+            if log_now || stop.is_some() {
+                match report(step, t, &state.positions, &state.masses, observer) {
                     Ok(values) => {
-                        energy.push((t, values[0].1));
-                        metrics = values;
+                        state.energy.push((t, values[0].1));
+                        state.metrics = values;
                     }
                     Err(e) => {
                         stopped = Some(stop_reason(step, t, &e));
                         break;
                     }
                 }
+                if snapshot_steps.contains(&step) {
+                    state.snapshots.push((step, t, state.positions.clone()));
+                }
+            }
+            if let Some(why) = stop {
+                stopped = Some(StopReason::Interrupted(format!(
+                    "stopped after step {step} of {steps} (t = {t:.6}): {why}"
+                )));
+                break;
+            }
+            if let Some(dir) = dir
+                && log_now
+                && step < steps
+                && saved_at.elapsed().as_secs_f64() >= CHECKPOINT_SECONDS
+            {
+                state.stepper = stepper.state();
+                state.save(dir, self.method.name())?;
+                saved_at = Instant::now();
             }
         }
+        if let Some(dir) = dir
+            && !matches!(
+                stopped,
+                Some(StopReason::NonFinite(_) | StopReason::SolverFailure(_))
+            )
+        {
+            state.stepper = stepper.state();
+            state.save(dir, self.method.name())?;
+        }
+        let mut metrics = state.metrics;
         metrics.retain(|(k, _)| k != "wall_seconds");
         if let Some(internal) = stepper.internal_steps() {
             metrics.push(("internal_steps".into(), internal as f64));
         }
-        metrics.extend(extra);
-        metrics.extend(diagnostics.final_only(&last_good)?);
+        metrics.extend(state.extra);
+        metrics.extend(diagnostics.final_only(&state.positions)?);
         Ok(FlowOutcome {
-            steps: done,
-            t,
-            positions: last_good,
+            steps: state.step,
+            t: state.t,
+            positions: state.positions,
             metrics,
-            energy,
+            energy: state.energy,
             stopped,
         })
     }
@@ -313,11 +390,40 @@ impl Method for ParticleFlow {
         self.method.name()
     }
 
+    /// Loads `checkpoint.json`: the same method, dimension and time step, and a `t_final` no
+    /// shorter than the time reached (a longer one extends the run).
+    fn resume(&mut self, dir: &Path) -> Result<usize> {
+        let state = FlowState::load(dir, self.method.name(), self.x0.d())?;
+        let (steps, dt) = self.flow.steps();
+        if dt.to_bits() != state.dt.to_bits() {
+            return Err(CoreError::config(
+                "flow.dt",
+                format!(
+                    "the checkpoint was taken with time step {} and this config steps by {dt}; \
+                     a resume keeps the time step (change flow.t_final only)",
+                    state.dt
+                ),
+            ));
+        }
+        if steps < state.step {
+            return Err(CoreError::config(
+                "flow.t_final",
+                format!(
+                    "{} is shorter than the {} steps (t = {}) the run has done",
+                    self.flow.t_final, state.step, state.t
+                ),
+            ));
+        }
+        let step = state.step;
+        self.resumed = Some(state);
+        Ok(step)
+    }
+
     /// Integrates (see [`ParticleFlow::integrate`]) and writes `particles_final.csv` into
     /// `dir`; the summary holds the run's size, its energy check and the final metrics.
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
         let clock = Instant::now();
-        let outcome = self.integrate(observer)?;
+        let outcome = self.integrate_in(observer, dir)?;
         let wall_seconds = clock.elapsed().as_secs_f64();
         if let Some(dir) = dir {
             outcome

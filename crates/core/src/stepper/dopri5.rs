@@ -76,6 +76,20 @@ impl DormandPrince {
         }
     }
 
+    /// The step count and the next trial step.
+    pub fn state(&self) -> super::StepperState {
+        super::StepperState {
+            internal_steps: self.steps,
+            next_step: self.h.map(f64::to_bits),
+        }
+    }
+
+    /// Continues from [`DormandPrince::state`].
+    pub fn restore(&mut self, state: &super::StepperState) {
+        self.steps = state.internal_steps;
+        self.h = state.next_step.map(f64::from_bits);
+    }
+
     /// Accepted plus rejected internal steps so far.
     pub fn steps_taken(&self) -> usize {
         self.steps

@@ -103,6 +103,16 @@ impl StepperConfig {
     }
 }
 
+/// The state a stepper carries between intervals: the adaptive stepper's internal step count
+/// and its next trial step (as exact bits); nothing for fixed steppers.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepperState {
+    /// Internal steps taken.
+    pub internal_steps: usize,
+    /// The next trial step's bits.
+    pub next_step: Option<u64>,
+}
+
 /// A time stepper.
 #[derive(Debug, Clone)]
 pub enum Stepper {
@@ -122,6 +132,21 @@ impl Stepper {
         match self {
             Self::Fixed(tableau) => Ok(tableau.step(x, dt, v)?.0),
             Self::Adaptive(dp) => dp.advance(x, dt, v),
+        }
+    }
+
+    /// What the stepper carries from one interval to the next (for a checkpoint).
+    pub fn state(&self) -> StepperState {
+        match self {
+            Self::Fixed(_) => StepperState::default(),
+            Self::Adaptive(dp) => dp.state(),
+        }
+    }
+
+    /// Continues from a checkpoint's [`Stepper::state`].
+    pub fn restore(&mut self, state: &StepperState) {
+        if let Self::Adaptive(dp) = self {
+            dp.restore(state);
         }
     }
 

@@ -46,13 +46,27 @@ impl Figure {
     /// # Errors
     /// [`LogError::Io`] when the file cannot be written.
     pub fn save_png(&self, path: &Path) -> Result<()> {
-        image::save_buffer(
-            path,
-            &self.rgb,
-            self.width,
-            self.height,
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| LogError::io(path, std::io::Error::other(e)))
+        meanfield_core::atomic::write_atomic(path, &self.png()?).map_err(|e| LogError::io(path, e))
+    }
+
+    /// The figure encoded as PNG.
+    ///
+    /// # Errors
+    /// [`LogError::Plot`] when encoding fails.
+    pub fn png(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        use image::ImageEncoder;
+        image::codecs::png::PngEncoder::new(&mut bytes)
+            .write_image(
+                &self.rgb,
+                self.width,
+                self.height,
+                image::ExtendedColorType::Rgb8,
+            )
+            .map_err(|e| LogError::Plot {
+                name: "png".into(),
+                message: e.to_string(),
+            })?;
+        Ok(bytes)
     }
 }

@@ -138,7 +138,13 @@ impl Trainer {
         let mut done = 0;
         let mut last_good = self.x0.clone();
         for step in 0..=c.steps {
-            if step % c.log_every == 0 || step == c.steps {
+            // Asked once per step: an interrupt logs and checkpoints the step it stops at.
+            let stop = if step > 0 {
+                observer.stop_requested()
+            } else {
+                None
+            };
+            if step % c.log_every == 0 || step == c.steps || stop.is_some() {
                 let train_loss =
                     Self::loss(&model, self.tensors(&self.train, None)).into_scalar::<f64>();
                 if !train_loss.is_finite() {
@@ -159,6 +165,13 @@ impl Trainer {
                 if let Some(dir) = checkpoint_dir {
                     save_checkpoint(&model, dir)?;
                 }
+            }
+            if let Some(why) = stop {
+                stopped = Some(StopReason::Interrupted(format!(
+                    "stopped after step {step} of {}: {why}",
+                    c.steps
+                )));
+                break;
             }
             if step == c.steps {
                 break;

@@ -300,9 +300,24 @@ impl Trainer {
                 latest = Some(fake);
             }
             observer.progress(done, c.steps);
+            if let Some(why) = observer.stop_requested() {
+                if !checkpoint_now {
+                    let fake = self.generate_eval(&models.generator);
+                    self.report_state(&models, &fake, done, observer)?;
+                    if let Some(dir) = run_dir {
+                        checkpoint::save(dir, &models, &self.architecture(done))?;
+                    }
+                    latest = Some(fake);
+                }
+                stopped = Some(StopReason::Interrupted(format!(
+                    "stopped after step {done} of {}: {why}; the checkpoint is at step {done}",
+                    c.steps
+                )));
+                break;
+            }
         }
         let samples = match latest {
-            Some(fake) if stopped.is_none() => fake,
+            Some(fake) if matches!(stopped, None | Some(StopReason::Interrupted(_))) => fake,
             _ => self.generate_eval(&models.generator),
         };
         if metrics.is_empty() {
