@@ -8,23 +8,8 @@ use std::process::ExitCode;
 
 use util::{assert_bad_configs, meanfield, root, run_into, summary, write_config};
 
-const TOY: &str = r#"
-name = "gan"
-method = "wgan"
-seed = 7
-[wgan]
-loss = "wgan_clip"
-data = { kind = "toy", name = "8gaussians" }
-generator = { hidden = [16, 16] }
-critic = { hidden = [16, 16] }
-lr = 1e-3
-batch = 32
-n_critic = 2
-steps = 8
-log_every = 2
-checkpoint_every = 4
-eval_samples = 64
-"#;
+/// The 8-step toy run (shared with the resume tests).
+const TOY: &str = include_str!("wgan_toy.toml");
 
 /// A run writes its summary contract, metrics, figures and checkpoint; resuming a 4-step run
 /// to 8 steps gives the numbers of the straight 8-step run; `sample` draws from it.

@@ -87,11 +87,12 @@ pub fn build_method(config: &RunConfig) -> anyhow::Result<Box<dyn Method>> {
 /// # Errors
 /// Build and file errors; a stopped run.
 pub fn build_and_execute(config: &RunConfig, out: &Path) -> anyhow::Result<Value> {
-    execute(config, build_method(config)?, out)
+    execute(config, build_method(config)?, out, None)
 }
 
 /// Runs the built `method` of `config` into the new folder `out` and returns its summary. A
-/// run that stops early keeps its files and returns an error.
+/// run that stops early (at `stop_at` steps, when given) keeps its files and returns an
+/// error.
 ///
 /// # Errors
 /// File errors; a stopped run.
@@ -99,10 +100,11 @@ pub fn execute(
     config: &RunConfig,
     mut method: Box<dyn Method>,
     out: &Path,
+    stop_at: Option<usize>,
 ) -> anyhow::Result<Value> {
     let folder = RunFolder::create(out)?;
     let logger = RunLogger::new(folder.clone(), &config.name, &config.to_toml())?;
-    drive(config, method.as_mut(), &folder, logger)
+    drive(config, method.as_mut(), &folder, logger, stop_at)
 }
 
 /// Continues the run in `dir` with the built `method` of its config (with any overrides) from
@@ -114,11 +116,12 @@ pub fn resume(
     config: &RunConfig,
     mut method: Box<dyn Method>,
     dir: &Path,
+    stop_at: Option<usize>,
 ) -> anyhow::Result<Value> {
-    let start = method.resume(dir)?;
     let folder = RunFolder::reopen(dir)?;
+    let start = method.resume(dir)?;
     let logger = RunLogger::resume(folder.clone(), &config.name, &config.to_toml(), start)?;
-    drive(config, method.as_mut(), &folder, logger)
+    drive(config, method.as_mut(), &folder, logger, stop_at)
 }
 
 /// Run, `summary.json`, then every figure (the logger's and the method's own), then the stop:
@@ -128,7 +131,11 @@ fn drive(
     method: &mut dyn Method,
     folder: &RunFolder,
     mut logger: RunLogger,
+    stop_at: Option<usize>,
 ) -> anyhow::Result<Value> {
+    if let Some(step) = stop_at {
+        logger.stop_at_step(step);
+    }
     meanfield_log::interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     logger.hparams(&hparams(config), &config.name)?;
     let clock = Instant::now();

@@ -14,7 +14,7 @@ mod run_folder;
 
 pub use error::{LogError, Result};
 pub use events::{EVENT_FILE_PREFIX, EventLog, HParam, Histogram};
-pub use logger::{RunLogger, STOP_AT_STEP};
+pub use logger::RunLogger;
 pub use metrics_csv::MetricsCsv;
 pub use progress::Progress;
 pub use run_folder::RunFolder;

@@ -32,13 +32,9 @@ pub struct RunLogger {
     has_hparams: bool,
     /// Steps done, as last reported.
     done: usize,
-    /// [`STOP_AT_STEP`]: an interrupt at a chosen step, as SIGINT would give it.
+    /// An interrupt at a chosen step, as a SIGINT then would give it.
     stop_at: Option<usize>,
 }
-
-/// The environment variable that interrupts a run once it has done that many steps (as a
-/// SIGINT then would): for tests of interrupt and resume, and for reproducing one.
-pub const STOP_AT_STEP: &str = "MEANFIELD_STOP_AT_STEP";
 
 impl RunLogger {
     /// Starts logging into `folder` (writes `config.toml` first).
@@ -72,9 +68,7 @@ impl RunLogger {
             first_error: None,
             has_hparams: false,
             done: 0,
-            stop_at: std::env::var(STOP_AT_STEP)
-                .ok()
-                .and_then(|s| s.parse().ok()),
+            stop_at: None,
         })
     }
 
@@ -120,6 +114,12 @@ impl RunLogger {
         self.events.hparams(hparams, group)?;
         self.has_hparams = true;
         Ok(())
+    }
+
+    /// Stops the run once it has done `step` steps, as a SIGINT then would (`--stop-at-step`:
+    /// a time-boxed part of a long run, and the tests of interrupt and resume).
+    pub fn stop_at_step(&mut self, step: usize) {
+        self.stop_at = Some(step);
     }
 
     /// Records how the run ended (`ok`: it reached its end), for the HPARAMS table.
@@ -391,7 +391,7 @@ impl Observer for RunLogger {
         }
         if self.stop_at.is_some_and(|k| self.done >= k) {
             return Some(format!(
-                "interrupted at step {} ({STOP_AT_STEP})",
+                "interrupted at step {} (--stop-at-step)",
                 self.done
             ));
         }

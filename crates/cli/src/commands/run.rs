@@ -34,6 +34,10 @@ pub struct RunArgs {
     /// Compute device: cpu or wgpu (overrides the config's `device`).
     #[arg(long)]
     pub device: Option<DeviceChoice>,
+    /// Stop after this many steps as an interrupt would (everything written, a checkpoint
+    /// kept, exit status 1); continue later with `--resume`.
+    #[arg(long, value_name = "STEPS")]
+    pub stop_at_step: Option<usize>,
 }
 
 /// Parses `key=value` pairs.
@@ -93,12 +97,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let method = build_method(&config).with_context(|| path.display().to_string())?;
     let (out, summary) = match args.resume {
         Some(dir) => {
-            let summary = resume(&config, method, &dir)?;
+            let summary = resume(&config, method, &dir, args.stop_at_step)?;
             (dir, summary)
         }
         None => {
             let out = args.out.unwrap_or_else(|| default_out(&config.name));
-            let summary = execute(&config, method, &out)?;
+            let summary = execute(&config, method, &out, args.stop_at_step)?;
             (out, summary)
         }
     };

@@ -1,0 +1,228 @@
+//! Interrupt and resume for every method: a run stopped at a step (`--stop-at-step`, the
+//! path a SIGINT takes) writes `summary.json` with status "interrupted", its figures, final
+//! positions and a checkpoint, and exits non-zero; `--resume` continues it to exactly the
+//! numbers of the uninterrupted run. Methods that cannot resume yet say so in one line.
+
+#[allow(dead_code)] // each test file uses a different subset of the helpers
+mod util;
+
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use util::{meanfield, root, run_into, summary, write_config};
+
+const MIXTURE: &str = r#"
+name = "flow"
+method = "blob"
+seed = 4
+[particles]
+n = 40
+init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
+[blob]
+eps = 0.15
+[target]
+kind = "mixture"
+components = [{ weight = 1, mean = [-0.3, 0.0], std = [0.3] }, { weight = 1, mean = [0.4, 0.1], std = [0.25] }]
+[flow]
+stepper = { kind = "dopri5" }
+dt = 0.005
+t_final = 0.1
+log_every = 3
+[metrics]
+mmd_samples = 100
+"#;
+
+const WGAN_TOY: &str = include_str!("wgan_toy.toml");
+
+const SWARM: &str = r#"
+name = "swarm"
+method = "aggregation"
+seed = 2
+[particles]
+n = 50
+init = { kind = "gaussian", mean = [0.0, 0.0], std = [0.15, 0.15] }
+[energy]
+kernel = { kind = "swarming", a = 4.0, b = 2.0 }
+[flow]
+stepper = { kind = "rk4" }
+dt = 0.05
+t_final = 1.0
+log_every = 4
+"#;
+
+/// Runs `text` straight into `a`, then into `b` stopped after `stop` steps, checks the
+/// interrupted folder, resumes `b` and returns both folders' `file` contents.
+fn straight_and_resumed(text: &str, stop: usize, file: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "run.toml", text);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    assert_eq!(run_into(&config, &a).unwrap(), ExitCode::SUCCESS);
+    let stop_at = stop.to_string();
+    let (config_arg, b_arg) = (config.to_str().unwrap(), b.to_str().unwrap());
+    let err = meanfield(&[
+        "run",
+        config_arg,
+        "--out",
+        b_arg,
+        "--stop-at-step",
+        &stop_at,
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("interrupted") && err.contains("--resume") && !err.contains('\n'),
+        "{err}"
+    );
+    let s = summary(&b);
+    assert_eq!(s["status"], "interrupted", "{s}");
+    assert_eq!(s["stop_reason"], "interrupted");
+    assert_eq!(s["steps"], stop, "{s}");
+    assert!(b.join(file).exists(), "an interrupted run keeps {file}");
+    assert!(has_png(&b), "an interrupted run draws its figures");
+    // A second run into the interrupted folder is refused: its checkpoint is kept.
+    let again = meanfield(&["run", config_arg, "--out", b_arg]).unwrap_err();
+    assert!(
+        again.contains("not empty") && again.contains("--resume"),
+        "{again}"
+    );
+    assert_eq!(
+        meanfield(&["run", "--resume", b_arg]).unwrap(),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(summary(&b)["status"], "ok");
+    let read = |d: &Path| fs::read_to_string(d.join(file)).unwrap();
+    (read(&a), read(&b))
+}
+
+fn has_png(dir: &Path) -> bool {
+    fs::read_dir(dir)
+        .unwrap()
+        .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "png"))
+}
+
+/// The final positions of each particle flow match the uninterrupted run's to the bit: the
+/// blob method with the adaptive stepper (its step size is in the checkpoint), aggregation,
+/// SVGD, and Langevin (its noise stream continues where it stopped).
+#[test]
+fn particle_flows_resume_bit_for_bit() {
+    let svgd = MIXTURE
+        .replace("method = \"blob\"", "method = \"svgd\"")
+        .replace(
+            "stepper = { kind = \"dopri5\" }",
+            "stepper = { kind = \"euler\" }",
+        );
+    let langevin = MIXTURE
+        .replace("method = \"blob\"", "method = \"langevin\"")
+        .replace(
+            "stepper = { kind = \"dopri5\" }",
+            "stepper = { kind = \"euler\" }",
+        )
+        .replace(
+            "[blob]\neps = 0.15",
+            "[energy]\ndrift = { kind = \"neg_log_target\" }",
+        );
+    for (label, text, stop) in [
+        ("blob", MIXTURE.to_string(), 7),
+        ("aggregation", SWARM.to_string(), 9),
+        ("svgd", svgd, 5),
+        ("langevin", langevin, 11),
+    ] {
+        let (straight, resumed) = straight_and_resumed(&text, stop, "particles_final.csv");
+        assert_eq!(straight, resumed, "{label}: resumed positions differ");
+    }
+}
+
+/// A WGAN run stopped between checkpoints writes one at the step it stops, and resumes to
+/// the straight run's samples.
+#[test]
+fn wgan_resumes_from_an_interrupt_bit_for_bit() {
+    let (straight, resumed) = straight_and_resumed(WGAN_TOY, 5, "samples_final.csv");
+    assert_eq!(straight, resumed);
+}
+
+/// `--resume --set` that would shorten a run below its done steps is an error, and changes
+/// nothing in the folder; so is a resume with another time step.
+#[test]
+fn a_resume_cannot_shorten_a_run_or_change_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "swarm.toml", SWARM);
+    let out = dir.path().join("run");
+    let out_arg = out.to_str().unwrap();
+    assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+    let before = fs::read_to_string(out.join("config.toml")).unwrap();
+    for (set, expected) in [
+        ("flow.t_final=0.5", "flow.t_final"),
+        ("flow.dt=0.01", "flow.dt"),
+    ] {
+        let err = meanfield(&["run", "--resume", out_arg, "--set", set]).unwrap_err();
+        assert!(err.contains(expected) && !err.contains('\n'), "{err}");
+    }
+    assert_eq!(fs::read_to_string(out.join("config.toml")).unwrap(), before);
+    // Extending it continues from the checkpoint at its end.
+    let longer = ["run", "--resume", out_arg, "--set", "flow.t_final=1.5"];
+    assert_eq!(meanfield(&longer).unwrap(), ExitCode::SUCCESS);
+    assert_eq!(summary(&out)["steps"], 30);
+
+    let gan = write_config(dir.path(), "gan.toml", &WGAN_TOY.to_string());
+    let gan_out = dir.path().join("gan");
+    assert_eq!(run_into(&gan, &gan_out).unwrap(), ExitCode::SUCCESS);
+    let args = [
+        "run",
+        "--resume",
+        gan_out.to_str().unwrap(),
+        "--set",
+        "wgan.steps=4",
+    ];
+    let err = meanfield(&args).unwrap_err();
+    assert!(err.contains("wgan.steps") && err.contains("below"), "{err}");
+}
+
+/// The RBF trainer and dynamic OT stop cleanly on an interrupt (status, files, one line) and
+/// say in one line that they cannot resume yet.
+#[test]
+fn trainers_without_resume_stop_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let rbf = root().join("experiments/rbf_regression.toml");
+    let dynot = root().join("experiments/dynot_empirical.toml");
+    for (label, config, sets, stop) in [
+        (
+            "rbf",
+            rbf,
+            ["network.steps=200", "network.data.samples=300"],
+            "20",
+        ),
+        (
+            "dynot",
+            dynot,
+            ["transport.iterations=200", "particles.n=12"],
+            "15",
+        ),
+    ] {
+        let out = dir.path().join(label);
+        let (config_arg, out_arg) = (config.to_str().unwrap(), out.to_str().unwrap());
+        let args = [
+            "run",
+            config_arg,
+            "--out",
+            out_arg,
+            "--set",
+            sets[0],
+            "--set",
+            sets[1],
+            "--stop-at-step",
+            stop,
+        ];
+        let err = meanfield(&args).unwrap_err();
+        assert!(
+            err.contains("interrupted") && !err.contains('\n'),
+            "{label}: {err}"
+        );
+        assert_eq!(summary(&out)["status"], "interrupted", "{label}");
+        assert!(out.join("metrics.csv").exists(), "{label}");
+        let err = meanfield(&["run", "--resume", out_arg]).unwrap_err();
+        assert!(
+            err.contains("cannot resume yet") && !err.contains('\n'),
+            "{label}: {err}"
+        );
+    }
+}
