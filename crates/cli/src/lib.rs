@@ -57,10 +57,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The one line printed for an error: its cause chain joined by `: `.
+/// The one line printed for an error: its cause chain joined by `: `, each cause on one line
+/// (a parser's source snippet and caret lines dropped), a cause that the line already ends
+/// with left out.
 pub fn error_line(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(ToString::to_string)
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = one_line(&cause.to_string());
+        if text.is_empty() || line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+/// A message on one line: its lines joined by `: `, without the source-snippet lines of a
+/// parser's report (`  |`, `1 | text`, carets).
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let snippet = l
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            !l.is_empty() && !snippet.starts_with('|')
+        })
         .collect::<Vec<_>>()
         .join(": ")
 }

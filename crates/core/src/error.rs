@@ -14,6 +14,16 @@ pub enum CoreError {
         /// What was expected and what was found.
         message: String,
     },
+    /// A config document is not valid TOML, or a value at a line has the wrong type.
+    #[error("line {line} `{text}`: {message}")]
+    Syntax {
+        /// The line (1-based).
+        line: usize,
+        /// Its text.
+        text: String,
+        /// What the parser expected.
+        message: String,
+    },
     /// Two inputs disagree in shape.
     #[error("shape mismatch: {0}")]
     Shape(String),

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod atomic;
+pub mod bounds;
 mod device;
 pub mod energy;
 mod error;

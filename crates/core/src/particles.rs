@@ -32,6 +32,13 @@ impl ParticlesConfig {
                 format!("must be >= 2, found {}", self.n),
             ));
         }
+        // Positions, masses, stepper stages and their tensors: about 32 copies of n x d.
+        let d = self.dim().unwrap_or(1) as f64;
+        crate::bounds::check_bytes(
+            "particles.n",
+            "the particles",
+            32.0 * 8.0 * d * self.n as f64,
+        )?;
         self.init.validate("particles.init", self.n)
     }
 

@@ -114,8 +114,7 @@ impl Points {
         let file_err = |m: String| CoreError::file(path, m);
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| file_err(format!("cannot open: {e}")))?;
+            .from_reader(crate::bounds::open_text(path)?);
         let header = reader
             .headers()
             .map_err(|e| file_err(format!("cannot read header: {e}")))?

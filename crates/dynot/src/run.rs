@@ -47,6 +47,10 @@ impl TransportRun {
         device: Device,
     ) -> Result<Self> {
         transport.validate_sources(&particles.init, target.is_some())?;
+        // The trajectories, their gradient and the optimiser's history (L-BFGS keeps 20 pairs).
+        let d = particles.dim().unwrap_or(1) as f64;
+        let paths = particles.n as f64 * transport.levels as f64 * d * 8.0;
+        meanfield_core::bounds::check_bytes("transport.levels", "the trajectories", 48.0 * paths)?;
         let sources = particles.initial_positions(seed)?;
         let problem = Problem::new(transport, sources, target, seed)?;
         Ok(Self {

@@ -101,7 +101,13 @@ fn check_empty(dir: &Path) -> Result<()> {
     if held.is_empty() {
         return Ok(());
     }
-    held.sort();
+    // What says most about the folder first: a finished run, a checkpoint.
+    let rank = |name: &str| match name {
+        "summary.json" => 0,
+        "checkpoint.json" | "checkpoint" => 1,
+        _ => 2,
+    };
+    held.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
     Err(LogError::Occupied {
         dir: dir.to_path_buf(),
         holds: held,

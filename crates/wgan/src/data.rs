@@ -250,7 +250,7 @@ pub fn read_png_folder(dir: &Path) -> Result<(ImageShape, Vec<f64>)> {
     }
     let images = files
         .iter()
-        .map(|f| image::open(f).map_err(|e| CoreError::file(f, format!("cannot decode PNG: {e}"))))
+        .map(|f| meanfield_core::bounds::open_image(f))
         .collect::<Result<Vec<_>>>()?;
     let (w, h) = (images[0].width(), images[0].height());
     if let Some((f, img)) = files

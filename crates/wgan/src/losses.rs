@@ -52,7 +52,9 @@ pub fn critic_loss(
         GanLoss::WganGp => {
             let xhat = real * alpha.clone() + fake * alpha.neg().add_scalar(1.0);
             let (_, grad) = critic.forward_with_input_gradient(xhat);
-            let norm = grad.square().sum_dim(1).sqrt();
+            // The floor keeps sqrt's derivative finite where the input gradient is exactly 0
+            // (dead ReLUs): there the penalty's subgradient is 0, as for PyTorch's norm.
+            let norm = grad.square().sum_dim(1).clamp_min(NORM_FLOOR).sqrt();
             let penalty = norm.sub_scalar(1.0).square().mean().mul_scalar(gp_lambda);
             w1_estimate.clone().neg() + penalty
         }
@@ -60,6 +62,10 @@ pub fn critic_loss(
     };
     CriticLoss { loss, w1_estimate }
 }
+
+/// The floor under the squared input-gradient norm of the penalty (its square root, 1e-15, is
+/// far below any norm the penalty pulls toward 1).
+const NORM_FLOOR: f64 = 1e-30;
 
 /// The generator's loss on generated samples `[B, d]` (attached to the generator):
 /// `-E D(G(z))` for the WGANs, the non-saturating `E softplus(-D(G(z)))` for the GAN.

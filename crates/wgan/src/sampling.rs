@@ -24,6 +24,17 @@ pub fn sample(
     device: &Device,
 ) -> Result<(Points, Option<[usize; 3]>)> {
     let (arch, generator) = load_generator(dir, device)?;
+    // The latent draws, every hidden layer's activations and the samples.
+    let widest = arch
+        .generator
+        .hidden
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(arch.data_dim);
+    let bytes = 8.0 * n as f64 * (arch.latent_dim + 3 * widest + arch.data_dim) as f64;
+    meanfield_core::bounds::check_bytes("--n", "the samples", bytes)?;
     let z = normals(n * arch.latent_dim, &mut StdRng::seed_from_u64(seed));
     let x = generator
         .valid()

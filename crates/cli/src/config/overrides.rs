@@ -45,10 +45,26 @@ pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> CoreError {
     let message = e.message().trim().replace('\n', "; ");
     match e.span() {
         Some(span) => {
-            let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
-            CoreError::config(format!("line {line_no} `{line}`"), message)
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            CoreError::Syntax {
+                line,
+                text: text.lines().nth(line - 1).unwrap_or("").trim().to_string(),
+                message,
+            }
         }
         None => CoreError::config("<document>", message),
     }
+}
+
+/// Deserialises a config table (after `--set` overrides, so without line numbers), naming
+/// the dotted key of a value of the wrong type.
+///
+/// # Errors
+/// [`CoreError::Config`] with the key and what was expected.
+pub(crate) fn from_table<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T> {
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let key = e.path().to_string();
+        let message = e.inner().message().trim().replace('\n', "; ");
+        CoreError::config(if key == "." { "<document>".into() } else { key }, message)
+    })
 }

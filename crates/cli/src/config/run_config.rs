@@ -12,7 +12,7 @@ use meanfield_rbf::network::NetworkConfig;
 use meanfield_wgan::WganConfig;
 use serde::{Deserialize, Serialize};
 
-use super::overrides::{set_key, toml_error};
+use super::overrides::{from_table, set_key, toml_error};
 use super::{MethodKind, ReproduceConfig};
 
 /// A run: the method and the sections it reads (particles, energy, blob, network, transport,
@@ -85,17 +85,7 @@ impl RunConfig {
             for (key, value) in overrides {
                 set_key(&mut table, key, value)?;
             }
-            toml::Value::Table(table)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    CoreError::config(
-                        "--set",
-                        format!(
-                            "after overrides: {}",
-                            e.message().trim().replace('\n', "; ")
-                        ),
-                    )
-                })?
+            from_table(table)?
         };
         config.validate()?;
         Ok(config)

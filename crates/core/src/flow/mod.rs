@@ -49,6 +49,10 @@ pub struct ParticleFlow {
     resumed: Option<FlowState>,
 }
 
+/// The most points the exact W2 of a logged step may match (about 36 s at 20000 on the 2-core
+/// test machine; the solver is cubic).
+pub const MAX_W2_POINTS: usize = 20_000;
+
 /// Wall seconds between the periodic checkpoints of a run (also written at its end and at a
 /// stop), so a crash loses at most about this much.
 pub const CHECKPOINT_SECONDS: f64 = 60.0;
@@ -143,6 +147,16 @@ impl ParticleFlow {
                     "has dimension {}, the particles have {}",
                     t.dim(),
                     self.x0.d()
+                ),
+            ));
+        }
+        let w2_points = metrics.w2_multiple.saturating_mul(self.x0.n());
+        if target.is_some() && w2_points > MAX_W2_POINTS {
+            return Err(CoreError::config(
+                "metrics.w2_multiple",
+                format!(
+                    "the exact W2 of every logged step would match {w2_points} points \
+                     (w2_multiple x n), at most {MAX_W2_POINTS} allowed (its cost grows as the cube)"
                 ),
             ));
         }

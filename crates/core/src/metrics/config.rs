@@ -94,6 +94,17 @@ impl MetricsConfig {
             self.grid_hi.as_deref(),
         )?;
         check_positive("metrics.mmd_bandwidth", self.mmd_bandwidth)?;
+        if self.mmd_samples == 0 {
+            return Err(CoreError::config(
+                "metrics.mmd_samples",
+                "must be >= 1 (the MMD against no sample is meaningless)",
+            ));
+        }
+        crate::bounds::check_bytes(
+            "metrics.mmd_samples",
+            "the MMD reference samples",
+            8.0 * 16.0 * self.mmd_samples as f64,
+        )?;
         if self.snapshots < 2 {
             return Err(CoreError::config("metrics.snapshots", "must be >= 2"));
         }

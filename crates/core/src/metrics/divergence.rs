@@ -14,8 +14,13 @@ fn check(p: &[f64], q: &[f64], grid: &Grid) -> Result<()> {
     Ok(())
 }
 
-/// `KL(p || q) = int p log(p / q)` by the midpoint rule, over the cells where `q > 0`
-/// (the target's support), with `p` renormalised to mass 1 on those cells.
+/// `KL(p || q)` by the midpoint rule for a density `p` of mass 1 in all space (a KDE) against
+/// the target `q` tabulated on the grid: `KL(p~ || q) + ln(1 / m)`, where `m` is the mass of
+/// `p` on the cells where `q > 0` (the target's support inside the grid) and `p~` is `p`
+/// renormalised there. The second term counts the mass outside the support (and beyond the
+/// grid): it is 0 when all of `p` is on the support and grows without bound as `p` leaves
+/// it, so particles flung away cannot score a small KL. Both terms are >= 0, and the sum is
+/// 0 only for `p = q`.
 ///
 /// # Errors
 /// [`CoreError::Shape`] when the lengths disagree with the grid, or
@@ -38,19 +43,26 @@ pub fn kl_on_grid(p: &[f64], q: &[f64], grid: &Grid) -> Result<f64> {
             "KL: no mass on the target's support".into(),
         ));
     }
-    Ok(on_support(&|p, q| {
+    let renormalised = on_support(&|p, q| {
         let (p, q) = (p / p_mass, q / q_mass);
         if p > 0.0 { p * (p / q).ln() } else { 0.0 }
-    }))
+    });
+    // A KDE's mass on the grid can exceed 1 by round-off only.
+    Ok(renormalised + (1.0 / p_mass.min(1.0)).ln())
 }
 
-/// `int |p - q|` by the midpoint rule over the whole grid.
+/// `int |p - q|` by the midpoint rule over the grid, plus the mass of each that lies beyond
+/// the grid (`p` and `q` are densities of mass 1 in all space), so mass that left the grid
+/// counts in full.
 ///
 /// # Errors
 /// [`CoreError::Shape`] when the lengths disagree with the grid.
 pub fn l1_on_grid(p: &[f64], q: &[f64], grid: &Grid) -> Result<f64> {
     check(p, q, grid)?;
-    Ok(p.iter().zip(q).map(|(p, q)| (p - q).abs()).sum::<f64>() * grid.cell_volume())
+    let dv = grid.cell_volume();
+    let beyond = |f: &[f64]| (1.0 - f.iter().sum::<f64>() * dv).max(0.0);
+    let inside = p.iter().zip(q).map(|(p, q)| (p - q).abs()).sum::<f64>() * dv;
+    Ok(inside + beyond(p) + beyond(q))
 }
 
 #[cfg(test)]
@@ -75,5 +87,27 @@ mod tests {
         let l1 = l1_on_grid(&a, &b, &grid).unwrap();
         assert!((l1 - exact_l1).abs() < 1e-7, "{l1} vs {exact_l1}");
         assert!(kl_on_grid(&a, &a, &grid).unwrap().abs() < 1e-12);
+    }
+
+    /// A KDE whose mass is 99% beyond the target's support (particles flung away): the KL
+    /// is ln(100) and the L1 about 2, where renormalising on the support reported 0.
+    #[test]
+    fn mass_outside_the_support_counts() {
+        let grid = Grid::new(vec![0.0, 0.0], vec![2.0, 1.0], vec![40, 20]).unwrap();
+        // q uniform on the left half (density 1), 0 on the right.
+        let q: Vec<f64> = grid
+            .centres()
+            .chunks(2)
+            .map(|c| if c[0] < 1.0 { 1.0 } else { 0.0 })
+            .collect();
+        let p: Vec<f64> = q.iter().map(|v| 0.01 * v).collect();
+        let kl = kl_on_grid(&p, &q, &grid).unwrap();
+        assert!((kl - 100f64.ln()).abs() < 1e-9, "{kl}");
+        let l1 = l1_on_grid(&p, &q, &grid).unwrap();
+        assert!((l1 - 1.98).abs() < 1e-9, "{l1}");
+        // Mass on the grid but off the support counts in the KL as well.
+        let off: Vec<f64> = q.iter().map(|v| 0.5 * v + 0.5 * (1.0 - v)).collect();
+        let kl = kl_on_grid(&off, &q, &grid).unwrap();
+        assert!((kl - 2f64.ln()).abs() < 1e-9, "{kl}");
     }
 }

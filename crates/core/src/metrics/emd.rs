@@ -52,9 +52,20 @@ pub fn exact_ot(a: &Points, b: &Points) -> Result<Assignment> {
             )));
         }
     }
+    for (name, cloud) in [("a", a), ("b", b)] {
+        if let Some(x) = cloud.as_slice().iter().find(|x| x.abs() > MAX_COORDINATE) {
+            return Err(CoreError::NonFinite(format!(
+                "`{name}` has the coordinate {x:e}, whose squared distances overflow \
+                 (coordinates must stay within +-{MAX_COORDINATE:e})"
+            )));
+        }
+    }
     let costs = SquaredDistances { a, b };
     Ok(priced(&costs, min_cost_matching_with_duals(&costs)))
 }
+
+/// The largest coordinate whose squared distances (and their sums over a plan) stay finite.
+pub const MAX_COORDINATE: f64 = 1e150;
 
 /// `|a_i - b_j|^2`, computed when asked (no n x n matrix).
 struct SquaredDistances<'a> {

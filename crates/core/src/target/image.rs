@@ -17,9 +17,7 @@ pub fn image_density(
     hi: &[f64],
     invert: bool,
 ) -> Result<PiecewiseConstant> {
-    let img = image::open(path)
-        .map_err(|e| CoreError::file(path, format!("cannot read PNG: {e}")))?
-        .to_luma8();
+    let img = crate::bounds::open_image(path)?.to_luma8();
     let (w, h) = img.dimensions();
     let grid = Grid::new(lo.to_vec(), hi.to_vec(), vec![w as usize, h as usize])?;
     let mut values = Vec::with_capacity((w * h) as usize);

@@ -67,8 +67,7 @@ impl Dataset {
     /// # Errors
     /// [`CoreError::File`] naming the file, line and field.
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let mut reader =
-            csv::Reader::from_path(path).map_err(|e| CoreError::file(path, e.to_string()))?;
+        let mut reader = csv::Reader::from_reader(meanfield_core::bounds::open_text(path)?);
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| CoreError::file(path, e.to_string()))?
@@ -124,7 +123,14 @@ impl Dataset {
             z.extend_from_slice(&values[..d]);
             y.push(values[d]);
             if weighted {
-                w.push(values[d + 1]);
+                let weight = values[d + 1];
+                if weight < 0.0 {
+                    return Err(CoreError::file(
+                        path,
+                        format!("line {line}, field `w`: the weight {weight} is negative"),
+                    ));
+                }
+                w.push(weight);
             }
         }
         if y.len() < 2 {
@@ -132,6 +138,8 @@ impl Dataset {
         }
         if !weighted {
             w = vec![1.0 / y.len() as f64; y.len()];
+        } else if w.iter().sum::<f64>() <= 0.0 {
+            return Err(CoreError::file(path, "the weights (column `w`) are all 0"));
         }
         Ok(Self { d, z, y, w })
     }

@@ -56,6 +56,17 @@ impl Trainer {
             .into());
         }
         let (train, validation) = data.split(config.validation_fraction, &mut rng);
+        if config.validation_fraction > 0.0 && validation.is_empty() {
+            return Err(CoreError::config(
+                "network.validation_fraction",
+                format!(
+                    "{} of {} rows leaves no validation row; give more rows, or 0 for no validation",
+                    config.validation_fraction,
+                    data.len()
+                ),
+            )
+            .into());
+        }
         Ok(Self {
             config,
             seed,
@@ -157,9 +168,11 @@ impl Trainer {
                 metrics = vec![
                     ("energy".to_string(), train_loss),
                     ("train_mse".to_string(), self.mse(&model, &self.train)),
-                    ("val_mse".to_string(), self.mse(&model, &self.validation)),
                     ("eps".to_string(), model.eps()),
                 ];
+                if !self.validation.is_empty() {
+                    metrics.push(("val_mse".to_string(), self.mse(&model, &self.validation)));
+                }
                 observer.scalars(step, time(step), &metrics);
                 energy.push((time(step), train_loss));
                 if let Some(dir) = checkpoint_dir {
