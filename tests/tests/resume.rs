@@ -163,7 +163,7 @@ fn a_resume_cannot_shorten_a_run_or_change_its_step() {
     assert_eq!(meanfield(&longer).unwrap(), ExitCode::SUCCESS);
     assert_eq!(summary(&out)["steps"], 30);
 
-    let gan = write_config(dir.path(), "gan.toml", &WGAN_TOY.to_string());
+    let gan = write_config(dir.path(), "gan.toml", WGAN_TOY);
     let gan_out = dir.path().join("gan");
     assert_eq!(run_into(&gan, &gan_out).unwrap(), ExitCode::SUCCESS);
     let args = [

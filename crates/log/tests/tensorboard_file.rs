@@ -118,13 +118,12 @@ fn decode(bytes: &[u8]) -> Decoded {
                 (3, Field::Bytes(v)) => {
                     d.file_version = Some(String::from_utf8(v.to_vec()).unwrap())
                 }
-                (7, Field::Bytes(log)) => {
+                (7, Field::Bytes(log))
                     if fields(log)
                         .iter()
-                        .any(|(k, f)| matches!((k, f), (1, Field::Varint(1))))
-                    {
-                        d.session_starts.push(step);
-                    }
+                        .any(|(k, f)| matches!((k, f), (1, Field::Varint(1)))) =>
+                {
+                    d.session_starts.push(step);
                 }
                 _ => {}
             }
