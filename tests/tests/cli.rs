@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use meanfield_core::metrics::exact_ot;
 use meanfield_core::{InitConfig, Points};
 use rand::SeedableRng;
-use util::{assert_bad_configs, meanfield, root, run_into, scratch_run, summary};
+use util::{BLOB, assert_bad_configs, meanfield, root, run_into, scratch_run, summary};
 
 const QUICK: &str = r#"
 name = "quick"
@@ -147,24 +147,6 @@ fn every_experiment_passes_in_quick_mode() {
         assert!(out.join(png).exists(), "{png}");
     }
 }
-
-const BLOB: &str = r#"
-name = "blob"
-method = "blob"
-[particles]
-n = 60
-init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
-[blob]
-eps = 0.15
-[target]
-kind = "gaussian"
-mean = [0.0, 0.0]
-std = [0.4]
-[flow]
-stepper = { kind = "rk4" }
-dt = 0.005
-t_final = 0.1
-"#;
 
 /// A blob run writes the summary keys users rely on and the final positions; its energy
 /// does not increase.

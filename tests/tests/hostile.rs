@@ -10,24 +10,7 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use util::{assert_bad_configs, meanfield, run_into, summary, write_config};
-
-const BLOB: &str = r#"
-name = "blob"
-method = "blob"
-[particles]
-n = 30
-init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
-[blob]
-eps = 0.15
-[target]
-kind = "gaussian"
-mean = [0.0, 0.0]
-std = [0.4]
-[flow]
-dt = 0.01
-t_final = 0.02
-"#;
+use util::{BLOB, assert_bad_configs, meanfield, run_into, summary, write_config};
 
 const DYNOT: &str = r#"
 name = "dynot"
@@ -50,7 +33,7 @@ log_every = 1
 #[test]
 fn sizes_are_refused_before_allocation() {
     let cases = [
-        (BLOB.replace("n = 30", "n = 1000000000000"), "particles.n"),
+        (BLOB.replace("n = 60", "n = 1000000000000"), "particles.n"),
         (
             format!("{BLOB}[metrics]\nw2_multiple = 1000000\n"),
             "metrics.w2_multiple",
@@ -59,8 +42,8 @@ fn sizes_are_refused_before_allocation() {
             format!("{BLOB}[metrics]\nmmd_samples = 100000000000\n"),
             "metrics.mmd_samples",
         ),
-        (BLOB.replace("t_final = 0.02", "t_final = 1e300"), "flow.dt"),
-        (BLOB.replace("dt = 0.01", "dt = 1e-300"), "flow.dt"),
+        (BLOB.replace("t_final = 0.1", "t_final = 1e300"), "flow.dt"),
+        (BLOB.replace("dt = 0.005", "dt = 1e-300"), "flow.dt"),
         (
             DYNOT.replace("levels = 8", "levels = 1000000000"),
             "transport.levels",

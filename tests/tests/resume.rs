@@ -35,21 +35,8 @@ mmd_samples = 100
 
 const WGAN_TOY: &str = include_str!("wgan_toy.toml");
 
-const SWARM: &str = r#"
-name = "swarm"
-method = "aggregation"
-seed = 2
-[particles]
-n = 50
-init = { kind = "gaussian", mean = [0.0, 0.0], std = [0.15, 0.15] }
-[energy]
-kernel = { kind = "swarming", a = 4.0, b = 2.0 }
-[flow]
-stepper = { kind = "rk4" }
-dt = 0.05
-t_final = 1.0
-log_every = 4
-"#;
+/// A small swarming flow (shared with the signal tests of meanfield-cli).
+const SWARM: &str = include_str!("swarm_small.toml");
 
 /// Runs `text` straight into `a`, then into `b` stopped after `stop` steps, checks the
 /// interrupted folder, resumes `b` and returns both folders' `file` contents.

@@ -6,21 +6,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const SWARM: &str = r#"
-name = "swarm"
-method = "aggregation"
-seed = 2
-[particles]
-n = 50
-init = { kind = "gaussian", mean = [0.0, 0.0], std = [0.15, 0.15] }
-[energy]
-kernel = { kind = "swarming", a = 4.0, b = 2.0 }
-[flow]
-stepper = { kind = "rk4" }
-dt = 0.05
-t_final = 1.0
-log_every = 4
-"#;
+/// The small swarming flow of the resume tests.
+const SWARM: &str = include_str!("../../../tests/tests/swarm_small.toml");
 
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()

@@ -6,6 +6,25 @@ use std::process::ExitCode;
 use clap::Parser;
 use meanfield_cli::{Cli, error_line, run};
 
+/// A small blob run on a Gaussian target (60 particles, 20 RK4 steps).
+pub const BLOB: &str = r#"
+name = "blob"
+method = "blob"
+[particles]
+n = 60
+init = { kind = "uniform_box", lo = [-0.3, -0.3], hi = [0.3, 0.3] }
+[blob]
+eps = 0.15
+[target]
+kind = "gaussian"
+mean = [0.0, 0.0]
+std = [0.4]
+[flow]
+stepper = { kind = "rk4" }
+dt = 0.005
+t_final = 0.1
+"#;
+
 /// Runs `meanfield <args>`; `Ok(exit code)` or `Err(the one error line)`.
 pub fn meanfield(args: &[&str]) -> Result<ExitCode, String> {
     let cli = Cli::try_parse_from(std::iter::once("meanfield").chain(args.iter().copied()))

@@ -145,7 +145,7 @@ impl<'a, C: PairCost> Matcher<'a, C> {
             .filter(|&j| !have[j])
             .map(|j| (self.costs.cost(i, j) - self.v[j], j))
             .collect();
-        for j in smallest(&mut rest, extra) {
+        for j in smallest(&mut rest, extra, i) {
             self.edges[i].push((j, self.costs.cost(i, j)));
         }
         self.lower_row_dual(i);

@@ -122,10 +122,16 @@ fn solve_part<C: PairCost>(costs: &C, rows: &[usize], cols: &[usize], seed: u64)
     Matcher::new(&part, candidates, v).run()
 }
 
-/// Indices of the `k` smallest keys in `buf` (reordered in place).
-fn smallest(buf: &mut [(f64, usize)], k: usize) -> Vec<usize> {
+/// Indices of the `k` smallest keys in `buf` (reordered in place). Equal keys are taken in
+/// the order of their index counted from `from` (cyclically): rows (columns) that see the
+/// same costs, as repeated points do, then keep different candidates, and the sparse graph
+/// keeps a perfect matching instead of every row competing for the same `k` columns.
+fn smallest(buf: &mut [(f64, usize)], k: usize, from: usize) -> Vec<usize> {
     if k < buf.len() {
-        buf.select_nth_unstable_by(k, |x, y| x.0.total_cmp(&y.0));
+        let rank = |j: usize| j.wrapping_sub(from);
+        buf.select_nth_unstable_by(k, |x, y| {
+            x.0.total_cmp(&y.0).then_with(|| rank(x.1).cmp(&rank(y.1)))
+        });
     }
     buf[..k.min(buf.len())].iter().map(|&(_, j)| j).collect()
 }
@@ -140,7 +146,7 @@ fn cheapest_pairs(costs: &impl PairCost, v: &[f64]) -> Vec<Vec<usize>> {
             buf.clear();
             buf.extend((0..n).map(|j| (costs.cost(i, j) - v[j], j)));
             let ui = buf.iter().fold(f64::INFINITY, |m, x| m.min(x.0));
-            (smallest(buf, CANDIDATES), ui)
+            (smallest(buf, CANDIDATES, i), ui)
         })
         .unzip();
     let by_column: Vec<Vec<usize>> = (0..n)
@@ -148,7 +154,7 @@ fn cheapest_pairs(costs: &impl PairCost, v: &[f64]) -> Vec<Vec<usize>> {
         .map_init(Vec::new, |buf: &mut Vec<(f64, usize)>, j| {
             buf.clear();
             buf.extend((0..n).map(|i| (costs.cost(i, j) - u[i], i)));
-            smallest(buf, CANDIDATES)
+            smallest(buf, CANDIDATES, j)
         })
         .collect();
     for (j, near) in by_column.into_iter().enumerate() {
