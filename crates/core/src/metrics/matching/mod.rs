@@ -282,5 +282,18 @@ mod tests {
         assert_optimal(&matrix(&same, &grid[..500], 2), "one point repeated");
         let lattice: Vec<[f64; 2]> = (0..700).map(|k| [(k % 7) as f64, 0.0]).collect();
         assert_optimal(&matrix(&grid[..700], &lattice, 1), "seven distinct targets");
+        // Repeated points on both sides: every row sees the same costs as its copies (the case
+        // that made every row compete for the same candidate columns).
+        assert_optimal(&matrix(&same, &same, 2), "one point against itself");
+        let few: Vec<[f64; 2]> = (0..640)
+            .map(|k| [(k % 4) as f64, (k / 4 % 4) as f64])
+            .collect();
+        let mut others = few.clone();
+        others.shuffle(&mut StdRng::seed_from_u64(3));
+        let others: Vec<[f64; 2]> = others.iter().map(|p| [p[0] * 0.9, p[1] + 0.3]).collect();
+        assert_optimal(
+            &matrix(&few, &others, 2),
+            "sixteen repeated points each side",
+        );
     }
 }
