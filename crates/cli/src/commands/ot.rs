@@ -124,7 +124,8 @@ fn emd(args: &EmdArgs) -> anyhow::Result<ExitCode> {
                 plan.potential_a[i], plan.potential_b[j]
             ));
         }
-        std::fs::write(path, out).with_context(|| format!("{}: cannot write", path.display()))?;
+        meanfield_core::atomic::write_atomic(path, out.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     println!(
         "{}",

@@ -199,7 +199,8 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<ExitCode> {
         writeln!(report)?;
     }
     let path = out.join("report.md");
-    std::fs::write(&path, &report).with_context(|| format!("{}: cannot write", path.display()))?;
+    meanfield_core::atomic::write_atomic(&path, report.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     println!("{}", path.display());
     if failures > 0 {
         eprintln!("{failures} check(s) failed; see {}", path.display());

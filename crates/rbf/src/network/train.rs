@@ -251,17 +251,24 @@ impl Method for Trainer {
     }
 }
 
-/// Writes the burnpack record and the network's shape.
+/// Writes the burnpack record and the network's shape, each atomically (the record into a
+/// temporary folder, then renamed over the last one).
 fn save_checkpoint(model: &RbfNetwork, dir: &Path) -> Result<()> {
     let [n, d] = model.centres().dims();
     let shape = format!("n = {n}\nd = {d}\neps = {}\n", model.eps());
     let path = dir.join(SHAPE);
-    std::fs::write(&path, shape).map_err(|e| RbfError::file(&path, "cannot write", e))?;
-    let path = dir.join(CHECKPOINT);
+    meanfield_core::atomic::write_atomic(&path, shape.as_bytes())
+        .map_err(|e| RbfError::file(&path, "cannot write", e))?;
+    let tmp = dir.join(".checkpoint.tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| RbfError::file(&tmp, "cannot create", e))?;
+    let written = tmp.join(CHECKPOINT);
     model
         .clone()
-        .save_file(&path)
-        .map_err(|e| RbfError::file(&path, "cannot write checkpoint", e))
+        .save_file(&written)
+        .map_err(|e| RbfError::file(&written, "cannot write checkpoint", e))?;
+    let path = dir.join(CHECKPOINT);
+    std::fs::rename(&written, &path).map_err(|e| RbfError::file(&path, "cannot write", e))?;
+    std::fs::remove_dir(&tmp).map_err(|e| RbfError::file(&tmp, "cannot remove", e))
 }
 
 /// Loads the checkpoint in `model_dir`, evaluates it at the points of `input` (a point-cloud
@@ -314,7 +321,8 @@ pub fn predict_file(
         out.push_str(&row.join(","));
         out.push('\n');
     }
-    std::fs::write(output, out).map_err(|e| RbfError::file(output, "cannot write", e))?;
+    meanfield_core::atomic::write_atomic(output, out.as_bytes())
+        .map_err(|e| RbfError::file(output, "cannot write", e))?;
     Ok(y.len())
 }
 
