@@ -282,6 +282,18 @@ mod tests {
         run.summary.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// A stop names the checkpoint it keeps, or says that none was written yet.
+    #[test]
+    fn a_stop_says_which_checkpoint_it_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut run = WganRun::new(dirac(4), 1, cpu_device()).unwrap();
+        let none = run.kept_on_stop(dir.path());
+        assert!(none.contains("no checkpoint was written"), "{none}");
+        run.run(&mut Recorder::default(), Some(dir.path())).unwrap();
+        let kept = run.kept_on_stop(dir.path());
+        assert!(kept.contains("checkpoint (step 4)"), "{kept}");
+    }
+
     #[test]
     fn writes_its_files_and_summary() {
         let dir = tempfile::tempdir().unwrap();
