@@ -14,7 +14,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 }
 
 /// A real SIGINT to the binary: the run stops after its current step and writes everything
-/// with status "interrupted", exiting non-zero.
+/// with status "interrupted", exiting non-zero. While it runs, a second process is locked out.
 #[test]
 fn sigint_stops_a_run_and_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
@@ -42,6 +42,17 @@ fn sigint_stops_a_run_and_keeps_everything() {
         assert!(started.elapsed().as_secs() < 120, "the run never logged");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // While it runs, a second process cannot write into its folder: the lock is held.
+    let second = Command::new(env!("CARGO_BIN_EXE_meanfield"))
+        .args(["run", "--resume", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{second_err}");
+    assert!(
+        second_err.contains("another run is writing"),
+        "{second_err}"
+    );
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
