@@ -177,8 +177,11 @@ impl<'a, C: PairCost> Matcher<'a, C> {
         let round = self.search.round;
         self.search.heap.clear();
         self.search.order.clear();
-        self.scan_row(r, 0.0);
+        let first = self.scan_row(r, 0.0);
         let (sink, reach) = loop {
+            if let Some(sink) = first {
+                break (sink, 0.0);
+            }
             let Some(Entry(d, j)) = self.search.heap.pop() else {
                 let mut rows = vec![r];
                 rows.extend(self.search.order.iter().map(|&j| self.row_of[j]));
@@ -193,7 +196,9 @@ impl<'a, C: PairCost> Matcher<'a, C> {
                 break (j, d);
             }
             self.search.order.push(j);
-            self.scan_row(i, d);
+            if let Some(sink) = self.scan_row(i, d) {
+                break (sink, d);
+            }
         };
         for &j in &self.search.order {
             let lift = reach - self.search.dist[j];
@@ -214,8 +219,11 @@ impl<'a, C: PairCost> Matcher<'a, C> {
         }
     }
 
-    /// Relaxes the edges of row `i`, reached at distance `d`.
-    fn scan_row(&mut self, i: usize, d: f64) {
+    /// Relaxes the edges of row `i`, reached at distance `d`. Returns a free column reached
+    /// at distance `d` itself (a tight edge), if there is one: no path can be shorter, since
+    /// `d` is the least distance left, so the search ends there. On problems with many equal
+    /// costs (repeated points) this ends searches that would otherwise scan whole plateaus.
+    fn scan_row(&mut self, i: usize, d: f64) -> Option<usize> {
         let s = &mut self.search;
         let ui = self.u[i];
         for &(j, c) in &self.edges[i] {
@@ -227,9 +235,14 @@ impl<'a, C: PairCost> Matcher<'a, C> {
                 s.seen[j] = s.round;
                 s.dist[j] = through;
                 s.pred[j] = i;
+                if through <= d && self.row_of[j] == NONE {
+                    s.scanned[j] = s.round;
+                    return Some(j);
+                }
                 s.heap.push(Entry(through, j));
             }
         }
+        None
     }
 
     /// Checks all n^2 pairs against the duals; violated pairs join their rows' edges (and
