@@ -78,7 +78,34 @@ fn straight_and_resumed(text: &str, stop: usize, file: &str) -> (String, String)
     );
     assert_eq!(summary(&b)["status"], "ok");
     let read = |d: &Path| fs::read_to_string(d.join(file)).unwrap();
+    // The logs continue where they stopped: the resumed metrics.csv is the straight run's
+    // (but for the wall clock).
+    let metrics = |d: &Path| {
+        without_column(
+            &fs::read_to_string(d.join("metrics.csv")).unwrap(),
+            "wall_seconds",
+        )
+    };
+    assert_eq!(metrics(&b), metrics(&a), "metrics.csv of the resumed run");
     (read(&a), read(&b))
+}
+
+/// CSV text without the column `name`.
+fn without_column(csv: &str, name: &str) -> String {
+    let header: Vec<&str> = csv.lines().next().unwrap_or_default().split(',').collect();
+    let skip = header.iter().position(|c| *c == name);
+    csv.lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let kept: Vec<&str> = cells
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| Some(*k) != skip)
+                .map(|(_, c)| *c)
+                .collect();
+            kept.join(",") + "\n"
+        })
+        .collect()
 }
 
 fn has_png(dir: &Path) -> bool {

@@ -137,10 +137,16 @@ fn drive(
         logger.stop_at_step(step);
     }
     meanfield_log::interrupt::install().context("cannot install the SIGINT/SIGTERM handlers")?;
-    logger.hparams(&hparams(config), &config.name)?;
+    // Each run is its own group, so the variants of an experiment are rows of their own (the
+    // experiment's name is the `name` hparam).
+    logger.hparams(&hparams(config), "")?;
     let clock = Instant::now();
     let outcome = method.run(&mut logger, Some(folder.dir()))?;
-    logger.ended(outcome.stopped.is_none());
+    // An interrupted run is not over: its resume ends the session. (TensorBoard keeps the
+    // first session end it reads.)
+    if !matches!(outcome.stopped, Some(StopReason::Interrupted(_))) {
+        logger.ended(outcome.stopped.is_none());
+    }
     let summary = summary(
         config,
         method.name(),

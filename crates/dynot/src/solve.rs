@@ -322,7 +322,7 @@ impl Stage<'_> {
                 }
                 return StageOutcome {
                     paths,
-                    iterations: it,
+                    iterations: it + 1,
                     best_value,
                     best_free,
                     stopped: Some(StopReason::Interrupted(format!(

@@ -48,7 +48,7 @@ pub fn install() -> std::io::Result<()> {
     result
 }
 
-/// The name of the first signal received since [`install`], if any.
+/// The name of the last signal received since [`install`], if any.
 pub fn received() -> Option<&'static str> {
     let flags = received_flags();
     if !flags.any.load(Ordering::Relaxed) {

@@ -341,7 +341,9 @@ impl ParticleFlow {
                 || step == steps
                 || snapshot_steps.contains(&step)
                 || Some(step) == removal_step;
-            if log_now || stop.is_some() {
+            // A stop between logged steps logs nothing more: the resumed run then logs exactly
+            // what the uninterrupted one does.
+            if log_now {
                 match report(step, t, &state.positions, &state.masses, observer) {
                     Ok(values) => {
                         state.energy.push((t, values[0].1));

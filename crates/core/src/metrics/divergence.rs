@@ -15,12 +15,13 @@ fn check(p: &[f64], q: &[f64], grid: &Grid) -> Result<()> {
 }
 
 /// `KL(p || q)` by the midpoint rule for a density `p` of mass 1 in all space (a KDE) against
-/// the target `q` tabulated on the grid: `KL(p~ || q) + ln(1 / m)`, where `m` is the mass of
-/// `p` on the cells where `q > 0` (the target's support inside the grid) and `p~` is `p`
-/// renormalised there. The second term counts the mass outside the support (and beyond the
-/// grid): it is 0 when all of `p` is on the support and grows without bound as `p` leaves
-/// it, so particles flung away cannot score a small KL. Both terms are >= 0, and the sum is
-/// 0 only for `p = q`.
+/// the target `q` tabulated on the grid: `KL(p~ || q~) + max(0, ln(m_q / m_p))`, where `m_p`
+/// is the mass of `p` on the cells where `q > 0` (the target's support inside the grid),
+/// `m_q` the mass of `q` there, and `p~`, `q~` the two renormalised there. The second term
+/// counts the mass of `p` missing from the support beyond what the target itself has outside
+/// the grid: 0 when `p` covers the support as the target does, growing without bound as `p`
+/// leaves it, so particles flung away cannot score a small KL. Both terms are >= 0. (A KDE
+/// narrower than a cell is sampled coarsely, and its mass on the grid with it.)
 ///
 /// # Errors
 /// [`CoreError::Shape`] when the lengths disagree with the grid, or
@@ -47,13 +48,13 @@ pub fn kl_on_grid(p: &[f64], q: &[f64], grid: &Grid) -> Result<f64> {
         let (p, q) = (p / p_mass, q / q_mass);
         if p > 0.0 { p * (p / q).ln() } else { 0.0 }
     });
-    // A KDE's mass on the grid can exceed 1 by round-off only.
-    Ok(renormalised + (1.0 / p_mass.min(1.0)).ln())
+    Ok(renormalised + (q_mass / p_mass).ln().max(0.0))
 }
 
-/// `int |p - q|` by the midpoint rule over the grid, plus the mass of each that lies beyond
-/// the grid (`p` and `q` are densities of mass 1 in all space), so mass that left the grid
-/// counts in full.
+/// `int |p - q|` by the midpoint rule over the grid, plus `|m_p - m_q|` for the masses of the
+/// two beyond the grid (`p` and `q` are densities of mass 1 in all space): the least the
+/// integral beyond the grid can be, so mass of `p` that left the grid counts in full while a
+/// target cut by the grid adds nothing when `p` is cut alike.
 ///
 /// # Errors
 /// [`CoreError::Shape`] when the lengths disagree with the grid.
@@ -62,7 +63,7 @@ pub fn l1_on_grid(p: &[f64], q: &[f64], grid: &Grid) -> Result<f64> {
     let dv = grid.cell_volume();
     let beyond = |f: &[f64]| (1.0 - f.iter().sum::<f64>() * dv).max(0.0);
     let inside = p.iter().zip(q).map(|(p, q)| (p - q).abs()).sum::<f64>() * dv;
-    Ok(inside + beyond(p) + beyond(q))
+    Ok(inside + (beyond(p) - beyond(q)).abs())
 }
 
 #[cfg(test)]

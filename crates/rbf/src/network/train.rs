@@ -254,21 +254,26 @@ impl Method for Trainer {
 /// Writes the burnpack record and the network's shape, each atomically (the record into a
 /// temporary folder, then renamed over the last one).
 fn save_checkpoint(model: &RbfNetwork, dir: &Path) -> Result<()> {
+    let tmp = dir.join(".checkpoint.tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| RbfError::file(&tmp, "cannot create", e))?;
+    let written = tmp.join(CHECKPOINT);
+    let saved = model
+        .clone()
+        .save_file(&written)
+        .map_err(|e| RbfError::file(&written, "cannot write checkpoint", e));
+    if saved.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return saved;
+    }
+    let path = dir.join(CHECKPOINT);
+    std::fs::rename(&written, &path).map_err(|e| RbfError::file(&path, "cannot write", e))?;
+    std::fs::remove_dir(&tmp).map_err(|e| RbfError::file(&tmp, "cannot remove", e))?;
+    // The shape goes last: a model and a shape from different steps never pair up.
     let [n, d] = model.centres().dims();
     let shape = format!("n = {n}\nd = {d}\neps = {}\n", model.eps());
     let path = dir.join(SHAPE);
     meanfield_core::atomic::write_atomic(&path, shape.as_bytes())
-        .map_err(|e| RbfError::file(&path, "cannot write", e))?;
-    let tmp = dir.join(".checkpoint.tmp");
-    std::fs::create_dir_all(&tmp).map_err(|e| RbfError::file(&tmp, "cannot create", e))?;
-    let written = tmp.join(CHECKPOINT);
-    model
-        .clone()
-        .save_file(&written)
-        .map_err(|e| RbfError::file(&written, "cannot write checkpoint", e))?;
-    let path = dir.join(CHECKPOINT);
-    std::fs::rename(&written, &path).map_err(|e| RbfError::file(&path, "cannot write", e))?;
-    std::fs::remove_dir(&tmp).map_err(|e| RbfError::file(&tmp, "cannot remove", e))
+        .map_err(|e| RbfError::file(&path, "cannot write", e))
 }
 
 /// Loads the checkpoint in `model_dir`, evaluates it at the points of `input` (a point-cloud

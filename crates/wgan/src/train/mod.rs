@@ -309,8 +309,13 @@ impl Trainer {
                     }
                     latest = Some(fake);
                 }
+                let kept = if run_dir.is_some() {
+                    format!("; the checkpoint is at step {done}")
+                } else {
+                    String::new()
+                };
                 stopped = Some(StopReason::Interrupted(format!(
-                    "stopped after step {done} of {}: {why}; the checkpoint is at step {done}",
+                    "stopped after step {done} of {}: {why}{kept}",
                     c.steps
                 )));
                 break;
