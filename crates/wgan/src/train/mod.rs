@@ -270,7 +270,11 @@ impl Trainer {
                 models
                     .generator_optimizer
                     .step(generator_lr, models.generator, grads, None);
-            let checkpoint_now = (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps;
+            // A stop (asked once per step, after the step) checkpoints the step it stops at.
+            observer.progress(step + 1, c.steps);
+            let stop = observer.stop_requested();
+            let checkpoint_now =
+                (step + 1) % c.checkpoint_every == 0 || step + 1 == c.steps || stop.is_some();
             let fake = (log_now || checkpoint_now).then(|| self.generate_eval(&models.generator));
             if fake.as_ref().is_some_and(diverged) {
                 stopped = Some(StopReason::Diverged(format!(
@@ -299,16 +303,7 @@ impl Trainer {
                 }
                 latest = Some(fake);
             }
-            observer.progress(done, c.steps);
-            if let Some(why) = observer.stop_requested() {
-                if !checkpoint_now {
-                    let fake = self.generate_eval(&models.generator);
-                    self.report_state(&models, &fake, done, observer)?;
-                    if let Some(dir) = run_dir {
-                        checkpoint::save(dir, &models, &self.architecture(done))?;
-                    }
-                    latest = Some(fake);
-                }
+            if let Some(why) = stop {
                 let kept = if run_dir.is_some() {
                     format!("; the checkpoint is at step {done}")
                 } else {
