@@ -38,8 +38,17 @@ pub fn build_method(config: &RunConfig) -> anyhow::Result<Box<dyn Method>> {
                 .network
                 .clone()
                 .context("method `rbf_network` needs a [network] table")?;
-            let x0 = particles.initial_positions(config.seed)?;
-            Box::new(Trainer::new(network, x0, config.seed, device)?)
+            let centres = match &particles.init {
+                Some(_) => Some(particles.initial_positions(config.seed)?),
+                None => None,
+            };
+            Box::new(Trainer::new(
+                network,
+                particles.n,
+                centres,
+                config.seed,
+                device,
+            )?)
         }
         MethodKind::DynamicOt => {
             let transport = config

@@ -13,8 +13,10 @@ use crate::{CoreError, InitConfig, Points, Result};
 pub struct ParticlesConfig {
     /// Number of particles N (>= 2), each of mass 1/N.
     pub n: usize,
-    /// Initial positions.
-    pub init: InitConfig,
+    /// Initial positions: required by every method but `rbf_network`, whose centres start on
+    /// a data subsample without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<InitConfig>,
     /// Masses proportional to this density at the initial positions (default: equal masses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<TargetConfig>,
@@ -39,12 +41,25 @@ impl ParticlesConfig {
             "the particles",
             32.0 * 8.0 * d * self.n as f64,
         )?;
-        self.init.validate("particles.init", self.n)
+        match &self.init {
+            Some(init) => init.validate("particles.init", self.n),
+            None => Ok(()),
+        }
+    }
+
+    /// The initialiser.
+    ///
+    /// # Errors
+    /// [`CoreError::Config`] when `[particles.init]` is missing.
+    pub fn init(&self) -> Result<&InitConfig> {
+        self.init.as_ref().ok_or_else(|| {
+            CoreError::config("particles.init", "missing: say how the particles start")
+        })
     }
 
     /// Dimension of the particles, if it can be known before reading files.
     pub fn dim(&self) -> Option<usize> {
-        self.init.dim()
+        self.init.as_ref().and_then(InitConfig::dim)
     }
 
     /// The initial positions, seeded by `seed`.
@@ -53,7 +68,7 @@ impl ParticlesConfig {
     /// Initialiser errors (CSV files, sizes).
     pub fn initial_positions(&self, seed: u64) -> Result<Points> {
         let mut rng = StdRng::seed_from_u64(seed);
-        self.init.sample(self.n, &mut rng)
+        self.init()?.sample(self.n, &mut rng)
     }
 
     /// Initial positions and masses: equal masses, or masses proportional to `weights` at the

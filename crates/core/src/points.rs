@@ -111,49 +111,17 @@ impl Points {
     /// [`CoreError::File`] naming the file, line and field for unreadable files, bad headers,
     /// ragged rows and non-numeric or non-finite values.
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let file_err = |m: String| CoreError::file(path, m);
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(crate::bounds::open_text(path)?);
-        let header = reader
-            .headers()
-            .map_err(|e| file_err(format!("cannot read header: {e}")))?
-            .clone();
-        let d = header.len();
-        for (k, name) in header.iter().enumerate() {
-            if name != format!("x{k}") {
-                return Err(file_err(format!(
-                    "header field {} is `{name}`, expected `x{k}` (header must be x0,x1,...)",
-                    k + 1
-                )));
-            }
-        }
+        let mut chunks = CsvChunks::open(path, usize::MAX)?;
+        let d = chunks.d();
         let mut data = Vec::new();
-        for (row, record) in reader.records().enumerate() {
-            let line = row + 2;
-            let record = record.map_err(|e| file_err(format!("line {line}: {e}")))?;
-            if record.len() != d {
-                return Err(file_err(format!(
-                    "line {line}: {} fields, expected {d}",
-                    record.len()
-                )));
-            }
-            for (k, field) in record.iter().enumerate() {
-                let v: f64 = field.parse().map_err(|_| {
-                    file_err(format!(
-                        "line {line}, field x{k}: `{field}` is not a number"
-                    ))
-                })?;
-                if !v.is_finite() {
-                    return Err(file_err(format!(
-                        "line {line}, field x{k}: `{field}` is not finite"
-                    )));
-                }
-                data.push(v);
-            }
+        for chunk in &mut chunks {
+            data.extend_from_slice(chunk?.as_slice());
         }
         if data.is_empty() {
-            return Err(file_err("no points (expected at least one row)".into()));
+            return Err(CoreError::file(
+                path,
+                "no points (expected at least one row)",
+            ));
         }
         Self::new(d, data)
     }
@@ -172,6 +140,104 @@ impl Points {
             writer.flush()
         })
         .map_err(|e| CoreError::file(path, e.to_string()))
+    }
+}
+
+/// A point-cloud CSV (header `x0,x1,...`) read in chunks of at most `rows` points, so that a
+/// file of any length is processed in bounded memory; each chunk is checked as
+/// [`Points::read_csv`] checks the whole file.
+pub struct CsvChunks {
+    path: std::path::PathBuf,
+    reader: csv::Reader<crate::bounds::LineLimited<std::io::BufReader<std::fs::File>>>,
+    d: usize,
+    rows: usize,
+    line: usize,
+    record: csv::StringRecord,
+}
+
+impl CsvChunks {
+    /// Opens `path` and checks its header.
+    ///
+    /// # Errors
+    /// [`CoreError::File`] for an unreadable file or a bad header.
+    pub fn open(path: &Path, rows: usize) -> Result<Self> {
+        let file_err = |m: String| CoreError::file(path, m);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(crate::bounds::open_text(path)?);
+        let header = reader
+            .headers()
+            .map_err(|e| file_err(format!("cannot read header: {e}")))?
+            .clone();
+        for (k, name) in header.iter().enumerate() {
+            if name != format!("x{k}") {
+                return Err(file_err(format!(
+                    "header field {} is `{name}`, expected `x{k}` (header must be x0,x1,...)",
+                    k + 1
+                )));
+            }
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            reader,
+            d: header.len(),
+            rows: rows.max(1),
+            line: 1,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// Dimension of the points.
+    pub fn d(&self) -> usize {
+        self.d
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Points>> {
+        let d = self.d;
+        let file_err = |m: String| CoreError::file(&self.path, m);
+        let mut data = Vec::new();
+        while data.len() / d.max(1) < self.rows {
+            let more = self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| file_err(format!("line {}: {e}", self.line + 1)))?;
+            if !more {
+                break;
+            }
+            self.line += 1;
+            let line = self.line;
+            if self.record.len() != d {
+                return Err(file_err(format!(
+                    "line {line}: {} fields, expected {d}",
+                    self.record.len()
+                )));
+            }
+            for (k, field) in self.record.iter().enumerate() {
+                let v: f64 = field.parse().map_err(|_| {
+                    file_err(format!(
+                        "line {line}, field x{k}: `{field}` is not a number"
+                    ))
+                })?;
+                if !v.is_finite() {
+                    return Err(file_err(format!(
+                        "line {line}, field x{k}: `{field}` is not finite"
+                    )));
+                }
+                data.push(v);
+            }
+        }
+        if data.is_empty() {
+            return Ok(None);
+        }
+        Points::new(d, data).map(Some)
+    }
+}
+
+impl Iterator for CsvChunks {
+    type Item = Result<Points>;
+
+    fn next(&mut self) -> Option<Result<Points>> {
+        self.next_chunk().transpose()
     }
 }
 

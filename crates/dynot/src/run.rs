@@ -46,7 +46,8 @@ impl TransportRun {
         seed: u64,
         device: Device,
     ) -> Result<Self> {
-        transport.validate_sources(&particles.init, target.is_some())?;
+        let init = particles.init()?.clone();
+        transport.validate_sources(&init, target.is_some())?;
         // The trajectories, their gradient and the optimiser's history (L-BFGS keeps 20 pairs).
         let d = particles.dim().unwrap_or(1) as f64;
         let paths = particles.n as f64 * transport.levels as f64 * d * 8.0;
@@ -59,8 +60,7 @@ impl TransportRun {
             seed,
             mmd_samples: metrics.mmd_samples,
             mmd_bandwidth: metrics.mmd_bandwidth,
-            push: (transport.push_multiple > 0)
-                .then(|| (particles.init.clone(), transport.push_multiple)),
+            push: (transport.push_multiple > 0).then_some((init, transport.push_multiple)),
             last: None,
         })
     }

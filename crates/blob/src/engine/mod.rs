@@ -7,7 +7,6 @@
 //! `r_c` ([`cutoff_radius`]), beyond which the pairs carry below `tol` of the sum.
 
 mod cutoff;
-mod exp;
 mod factor;
 mod jgrid;
 mod mesh;

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use super::exp::exp;
 use super::factor::Factor;
+use meanfield_core::fast_exp::exp;
 
 /// Pairs evaluated together (8 f64: one AVX-512 register, two AVX2 registers).
 const LANES: usize = 8;

@@ -82,7 +82,8 @@ fn anchor_paths(config: &mut RunConfig, root: &Path) {
     if let Some(TargetConfig::Image { path, .. }) = &mut config.target {
         anchor(path);
     }
-    if let Some(InitConfig::Csv { path }) = config.particles.as_mut().map(|p| &mut p.init) {
+    if let Some(InitConfig::Csv { path }) = config.particles.as_mut().and_then(|p| p.init.as_mut())
+    {
         anchor(path);
     }
     if let Some(GanData::Idx { path } | GanData::PngFolder { path }) =

@@ -138,7 +138,7 @@ impl RunConfig {
                     CoreError::config("transport", "method `dynamic_ot` needs a [transport] table")
                 })?;
                 transport.validate(d, n)?;
-                transport.validate_sources(&particles.init, has_target)?;
+                transport.validate_sources(particles.init()?, has_target)?;
             }
             MethodKind::RbfNetwork => {
                 self.network

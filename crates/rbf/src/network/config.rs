@@ -1,9 +1,11 @@
-//! `[network]` (with `method = "rbf_network"`): data, widths and optimiser of the RBF network
-//! trainer of meanfield-rbf.
+//! `[network]` (with `method = "rbf_network"`): data, parametrisation and optimiser of the RBF
+//! network trainer of meanfield-rbf. Only `data` is required: the centres start on a data
+//! subsample (or at `[particles.init]` when given), the width from their spacing, the output
+//! weights and bias from a least-squares fit, and the optimiser follows the data's size.
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use meanfield_core::target::TargetConfig;
 use meanfield_core::validate::check_positive;
@@ -64,13 +66,153 @@ pub enum DataConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
-    /// Full-batch gradient descent (burn's SGD on all the data): the mean-field particle flow.
+    /// `lbfgs` for up to [`AUTO_LBFGS_ROWS`] training rows, `adam` above.
     #[default]
+    Auto,
+    /// Full-batch gradient descent (burn's SGD on all the data): the mean-field particle flow.
     Gd,
     /// Minibatch SGD.
     Sgd,
     /// Minibatch Adam.
     Adam,
+    /// Full-batch L-BFGS with a strong-Wolfe line search (burn's), for small problems.
+    Lbfgs,
+}
+
+/// Above this many training rows `optimizer = "auto"` picks minibatch Adam over full-batch
+/// L-BFGS.
+pub const AUTO_LBFGS_ROWS: usize = 20_000;
+
+impl OptimizerKind {
+    /// The optimiser `auto` stands for with `rows` training rows.
+    pub fn resolve(self, rows: usize) -> Self {
+        match self {
+            Self::Auto if rows <= AUTO_LBFGS_ROWS => Self::Lbfgs,
+            Self::Auto => Self::Adam,
+            other => other,
+        }
+    }
+
+    /// The name in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Gd => "gd",
+            Self::Sgd => "sgd",
+            Self::Adam => "adam",
+            Self::Lbfgs => "lbfgs",
+        }
+    }
+
+    /// True for the optimisers that take a gradient step proportional to the gradient, which
+    /// the mean-field time scaling multiplies by N.
+    pub fn is_gradient_step(self) -> bool {
+        matches!(self, Self::Gd | Self::Sgd)
+    }
+
+    /// True when every step sees all the training data.
+    pub fn is_full_batch(self) -> bool {
+        matches!(self, Self::Gd | Self::Lbfgs)
+    }
+
+    /// The default learning rate (mean-field time per step for `gd`/`sgd`; the step size for
+    /// `adam`; the initial step of the line search for `lbfgs`).
+    pub fn default_lr(self) -> f64 {
+        match self {
+            Self::Gd | Self::Sgd => 0.1,
+            Self::Adam => 0.005,
+            Self::Auto | Self::Lbfgs => 1.0,
+        }
+    }
+
+    /// The default evaluation interval.
+    pub fn default_log_every(self) -> usize {
+        if self.is_full_batch() { 10 } else { 100 }
+    }
+
+    /// The default number of steps (early stopping usually ends sooner).
+    pub fn default_steps(self) -> usize {
+        match self {
+            Self::Auto | Self::Lbfgs => 2000,
+            Self::Gd | Self::Sgd => 2000,
+            Self::Adam => 20_000,
+        }
+    }
+}
+
+/// How the learning rate relates to the optimiser's step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrScaling {
+    /// The mean-field time scaling: `gd` and `sgd` step by `lr * N` times the gradient, so
+    /// that a step advances the mean-field flow `dx_i/dt = -N grad_{x_i} L` by `dt = lr`
+    /// whatever N (MATH.md section 3). `adam` and `lbfgs` do not depend on the gradient's
+    /// scale, so nothing changes for them.
+    #[default]
+    MeanField,
+    /// The step is `lr` times the gradient (a step is the time `lr / N` of the flow).
+    None,
+}
+
+/// Which widths the network has and trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Widths {
+    /// One width for every neuron, not trained.
+    Fixed,
+    /// One width for every neuron, trained.
+    Shared,
+    /// A width per neuron, each trained.
+    #[default]
+    PerNeuron,
+}
+
+/// How the output weights `a_i` (and the bias) start.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum WeightInit {
+    /// The weighted least-squares fit of `a` and `b` to the training data with the centres and
+    /// widths held at their start (a small ridge keeps it well posed).
+    #[default]
+    LeastSquares,
+    /// Every `a_i` equal to this value, the bias 0.
+    Constant(f64),
+}
+
+impl Serialize for WeightInit {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::LeastSquares => s.serialize_str("least_squares"),
+            Self::Constant(v) => s.serialize_f64(*v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WeightInit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = WeightInit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"least_squares\" or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<WeightInit, E> {
+                match v {
+                    "least_squares" => Ok(WeightInit::LeastSquares),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<WeightInit, E> {
+                Ok(WeightInit::Constant(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<WeightInit, E> {
+                Ok(WeightInit::Constant(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<WeightInit, E> {
+                Ok(WeightInit::Constant(v as f64))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `[network]`.
@@ -79,64 +221,98 @@ pub enum OptimizerKind {
 pub struct NetworkConfig {
     /// Training data.
     pub data: DataConfig,
-    /// Initial width eps of the Gaussian neurons (> 0).
-    pub eps: f64,
-    /// Train the output weights `a_i` (initialised to `weight_init`).
+    /// Initial width eps of the Gaussian neurons (> 0); default: twice the median distance
+    /// from a centre to its nearest other centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Which widths there are and which are trained.
     #[serde(default)]
+    pub widths: Widths,
+    /// Train the output weights `a_i`.
+    #[serde(default = "yes")]
     pub train_weights: bool,
-    /// Initial output weight of every neuron.
-    #[serde(default = "one")]
-    pub weight_init: f64,
-    /// Train the width.
+    /// How the output weights start.
     #[serde(default)]
-    pub train_width: bool,
+    pub weight_init: WeightInit,
+    /// An output bias `b` (trained with the weights).
+    #[serde(default = "yes")]
+    pub bias: bool,
     /// Optimiser.
     #[serde(default)]
     pub optimizer: OptimizerKind,
-    /// Learning rate (> 0).
-    pub lr: f64,
-    /// Optimiser steps.
-    pub steps: usize,
+    /// Learning rate (> 0); default [`OptimizerKind::default_lr`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
+    /// How `lr` relates to the step of `gd` and `sgd`.
+    #[serde(default)]
+    pub lr_scaling: LrScaling,
+    /// Optimiser steps; default [`OptimizerKind::default_steps`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
     /// Minibatch size for `sgd` and `adam`.
     #[serde(default = "default_batch")]
     pub batch_size: usize,
     /// Fraction of the data held out for validation, in [0, 0.9].
     #[serde(default = "default_validation")]
     pub validation_fraction: f64,
-    /// Log every this many steps.
-    #[serde(default = "default_log_every")]
-    pub log_every: usize,
+    /// Evaluate (log, check the validation loss, checkpoint) every this many steps; default
+    /// 10 for the full-batch optimisers, 100 for the minibatch ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_every: Option<usize>,
+    /// Stop when the validation MSE has not improved for this many evaluations, keeping the
+    /// best model; 0 (or no validation data) never stops early.
+    #[serde(default = "default_patience")]
+    pub patience: usize,
 }
 
-fn one() -> f64 {
-    1.0
+fn yes() -> bool {
+    true
 }
 fn default_batch() -> usize {
-    64
+    128
 }
 fn default_validation() -> f64 {
     0.2
 }
-fn default_log_every() -> usize {
+fn default_patience() -> usize {
     10
 }
 
 impl NetworkConfig {
-    /// `[network]` with the given data, width, learning rate and steps and every other default
-    /// (full-batch gradient descent, output weights fixed at 1, 20% held out).
-    pub fn new(data: DataConfig, eps: f64, lr: f64, steps: usize) -> Self {
+    /// `[network]` with the given data and every default.
+    pub fn new(data: DataConfig) -> Self {
         Self {
             data,
-            eps,
-            train_weights: false,
-            weight_init: one(),
-            train_width: false,
+            eps: None,
+            widths: Widths::default(),
+            train_weights: true,
+            weight_init: WeightInit::default(),
+            bias: true,
             optimizer: OptimizerKind::default(),
-            lr,
-            steps,
+            lr: None,
+            lr_scaling: LrScaling::default(),
+            steps: None,
             batch_size: default_batch(),
             validation_fraction: default_validation(),
-            log_every: default_log_every(),
+            log_every: None,
+            patience: default_patience(),
+        }
+    }
+
+    /// The plain mean-field configuration of MATH.md section 3: full-batch gradient descent on
+    /// the centres only, output weights fixed at 1, no bias, one fixed width, no early stop.
+    pub fn mean_field(data: DataConfig, eps: f64, lr: f64, steps: usize) -> Self {
+        Self {
+            eps: Some(eps),
+            widths: Widths::Fixed,
+            train_weights: false,
+            weight_init: WeightInit::Constant(1.0),
+            bias: false,
+            optimizer: OptimizerKind::Gd,
+            lr: Some(lr),
+            steps: Some(steps),
+            patience: 0,
+            ..Self::new(data)
         }
     }
 
@@ -145,12 +321,18 @@ impl NetworkConfig {
     /// # Errors
     /// [`CoreError::Config`] naming the key.
     pub fn validate(&self) -> Result<()> {
-        check_positive("network.eps", self.eps)?;
-        check_positive("network.lr", self.lr)?;
-        if !self.weight_init.is_finite() {
+        if let Some(eps) = self.eps {
+            check_positive("network.eps", eps)?;
+        }
+        if let Some(lr) = self.lr {
+            check_positive("network.lr", lr)?;
+        }
+        if let WeightInit::Constant(v) = self.weight_init
+            && !v.is_finite()
+        {
             return Err(CoreError::config("network.weight_init", "must be finite"));
         }
-        if self.steps == 0 || self.log_every == 0 || self.batch_size == 0 {
+        if self.steps == Some(0) || self.log_every == Some(0) || self.batch_size == 0 {
             return Err(CoreError::config(
                 "network.steps",
                 "steps, log_every and batch_size must be >= 1",

@@ -7,6 +7,7 @@ use meanfield_core::{CoreError, Result};
 use super::config::DataConfig;
 use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::seq::index::sample;
 use rand_distr::{Distribution, Normal};
 
 /// Points `z: [K, d]` (row-major), labels `y`, weights `w` (summing to 1 unless read from a
@@ -142,6 +143,30 @@ impl Dataset {
             return Err(CoreError::file(path, "the weights (column `w`) are all 0"));
         }
         Ok(Self { d, z, y, w })
+    }
+
+    /// The rows `idx`, their weights scaled by `len / idx.len()` so that a subsample's loss
+    /// estimates the whole set's.
+    fn rows(&self, idx: &[usize]) -> Self {
+        let d = self.d;
+        let scale = self.len() as f64 / idx.len().max(1) as f64;
+        Self {
+            d,
+            z: idx
+                .iter()
+                .flat_map(|i| self.z[i * d..(i + 1) * d].iter().copied())
+                .collect(),
+            y: idx.iter().map(|i| self.y[*i]).collect(),
+            w: idx.iter().map(|i| self.w[*i] * scale).collect(),
+        }
+    }
+
+    /// `k` rows drawn without replacement (all of them, in order, when `k >= len`).
+    pub fn sample_rows(&self, k: usize, rng: &mut impl Rng) -> Self {
+        if k >= self.len() {
+            return self.clone();
+        }
+        self.rows(&sample(rng, self.len(), k).into_vec())
     }
 
     /// A seeded shuffle split into (train, validation); each part's weights rescaled to the

@@ -11,7 +11,7 @@ const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// `e^x`; arguments are clamped to [-708, 708] (below: about 3e-308 instead of 0).
 #[inline(always)]
-pub(crate) fn exp(x: f64) -> f64 {
+pub fn exp(x: f64) -> f64 {
     let x = x.clamp(-708.0, 708.0);
     let t = x * LOG2_E + ROUND;
     let k = t - ROUND;
