@@ -108,6 +108,13 @@ fn meaningless_settings_are_refused() {
         (network(&negative), "is negative"),
         (network(&zero), "all 0"),
         (
+            "name = \"rbf\"\nmethod = \"rbf_network\"\n[particles]\nn = 4\n[network]\n\
+             data = { kind = \"function\", f0 = \"bump\", samples = 1000000000000, \
+             nu = { kind = \"uniform_box\", lo = [-1.0], hi = [1.0] } }\n"
+                .to_string(),
+            "network.data.samples",
+        ),
+        (
             DYNOT.replace("m = 12", "m = 10") + "init = \"assignment\"\n",
             "as many target points",
         ),

@@ -8,5 +8,7 @@ mod run_config;
 
 pub use method_kind::MethodKind;
 pub use overrides::{set_key, set_value};
-pub use reproduce_config::{Check, Compare, Fit, FitKind, ReproduceConfig, Variant};
+pub use reproduce_config::{
+    Check, Compare, Fit, FitKind, Marginal, MarginalOf, ReproduceConfig, Variant,
+};
 pub use run_config::RunConfig;

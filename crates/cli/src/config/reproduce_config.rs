@@ -21,6 +21,9 @@ pub struct ReproduceConfig {
     /// Figures overlaying one logged series of every variant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compare: Vec<Compare>,
+    /// Figures of the final particles' distribution, every variant overlaid.
+    #[serde(default)]
+    pub marginals: Vec<Marginal>,
     /// Checks of summary values (or fits) against references.
     #[serde(default)]
     pub checks: Vec<Check>,
@@ -50,6 +53,10 @@ pub enum FitKind {
     /// Per variant, the rate `r` of `y(t) ~ exp(-r t)` fitted on `[t_min, t_max]`; `y` is a
     /// logged series. Reported as `"<label>:<name>"`.
     ExpRate,
+    /// Slope of `log |y - y_ref|` against `log x` over the variants but `reference`, whose
+    /// `y` stands for the limit (`|y - y_limit| ~ x^slope`): a rate of convergence in `x`.
+    /// Reported as `"<name>"`.
+    PowerGap,
 }
 
 /// A fitted rate reported beside its reference.
@@ -71,6 +78,9 @@ pub struct Fit {
     /// Window end (`exp_rate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_max: Option<f64>,
+    /// The variant whose `y` is the limit (`power_gap` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     /// Only variants whose label starts with this (default: all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<String>,
@@ -92,6 +102,31 @@ pub struct Compare {
 
 fn default_compare_x() -> String {
     "t".into()
+}
+
+/// What a [`Marginal`] figure shows of each particle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginalOf {
+    /// The first coordinate.
+    X0,
+    /// The distance from the origin.
+    Radius,
+}
+
+/// A figure overlaying the density (a histogram) of the final particles of every variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Marginal {
+    /// What is binned.
+    pub of: MarginalOf,
+    /// Number of bins (2 to 1000).
+    #[serde(default = "default_bins")]
+    pub bins: usize,
+}
+
+fn default_bins() -> usize {
+    30
 }
 
 /// One measured number beside its reference.

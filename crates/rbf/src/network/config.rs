@@ -260,9 +260,14 @@ pub struct NetworkConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_every: Option<usize>,
     /// Stop when the validation MSE has not improved for this many evaluations, keeping the
-    /// best model; 0 (or no validation data) never stops early.
+    /// best model; 0 never stops early and keeps the last model (the end of the flow); without
+    /// validation data the run never stops early and keeps the lowest training loss.
     #[serde(default = "default_patience")]
     pub patience: usize,
+    /// A decrease of the validation MSE by less than this fraction of the best counts as no
+    /// improvement for `patience` (the best model is kept all the same).
+    #[serde(default = "default_min_improvement")]
+    pub min_improvement: f64,
 }
 
 fn yes() -> bool {
@@ -276,6 +281,9 @@ fn default_validation() -> f64 {
 }
 fn default_patience() -> usize {
     10
+}
+fn default_min_improvement() -> f64 {
+    1e-3
 }
 
 impl NetworkConfig {
@@ -296,6 +304,7 @@ impl NetworkConfig {
             validation_fraction: default_validation(),
             log_every: None,
             patience: default_patience(),
+            min_improvement: default_min_improvement(),
         }
     }
 
@@ -338,6 +347,12 @@ impl NetworkConfig {
                 "steps, log_every and batch_size must be >= 1",
             ));
         }
+        if !(0.0..1.0).contains(&self.min_improvement) {
+            return Err(CoreError::config(
+                "network.min_improvement",
+                format!("must be in [0, 1), found {}", self.min_improvement),
+            ));
+        }
         if !(0.0..=0.9).contains(&self.validation_fraction) {
             return Err(CoreError::config(
                 "network.validation_fraction",
@@ -357,7 +372,13 @@ impl NetworkConfig {
                     "must be finite and >= 0",
                 ));
             }
-            nu.build("network.data.nu")?;
+            let d = nu.build("network.data.nu")?.dim();
+            // Inputs, labels and weights, the split copy and the subsamples of the evaluations.
+            meanfield_core::bounds::check_bytes(
+                "network.data.samples",
+                "the training data",
+                3.0 * 8.0 * (d + 2) as f64 * *samples as f64,
+            )?;
         }
         Ok(())
     }

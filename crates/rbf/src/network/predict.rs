@@ -70,3 +70,66 @@ pub fn predict_file(
     written.map_err(|e| RbfError::file(output, "cannot write", e))?;
     Ok(count)
 }
+
+#[cfg(test)]
+mod tests {
+    use meanfield_core::{cpu_device, tensor_from};
+
+    use super::*;
+    use crate::network::{RbfNetwork, Trainable, save_checkpoint};
+
+    /// Predictions streamed over several chunks equal the network evaluated at once, row for
+    /// row; a bad row in a later chunk fails with its line number and leaves no output.
+    #[test]
+    fn streamed_predictions_match_and_bad_rows_leave_nothing() {
+        let device = cpu_device();
+        let dir = tempfile::tempdir().unwrap();
+        let all = Trainable {
+            weights: true,
+            widths: true,
+            bias: true,
+        };
+        let model = RbfNetwork::new(
+            tensor_from(vec![0.1, 0.2, -0.3, 0.4], [2, 2], &device),
+            tensor_from(vec![1.5, -0.5], [2], &device),
+            tensor_from(vec![0.3, 0.5], [2], &device),
+            0.25,
+            all,
+        );
+        save_checkpoint(&model, dir.path()).unwrap();
+        let rows = 2 * PREDICT_CHUNK + 7;
+        let z: Vec<f64> = (0..2 * rows)
+            .map(|i| ((i * 7919) % 2000) as f64 / 1000.0 - 1.0)
+            .collect();
+        let mut csv = String::from("x0,x1\n");
+        for p in z.chunks(2) {
+            csv.push_str(&format!("{:e},{:e}\n", p[0], p[1]));
+        }
+        let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+        std::fs::write(&input, &csv).unwrap();
+        assert_eq!(
+            predict_file(dir.path(), &input, &output, &device).unwrap(),
+            rows
+        );
+        let expected = model.host().predict(&z);
+        let text = std::fs::read_to_string(&output).unwrap();
+        let got: Vec<f64> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(got.len(), rows);
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g - e).abs() <= 1e-9 * e.abs().max(1e-12), "{g} vs {e}");
+        }
+        csv.push_str("0.5,nan\n");
+        std::fs::write(&input, &csv).unwrap();
+        let bad = dir.path().join("bad.csv");
+        let err = predict_file(dir.path(), &input, &bad, &device).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("line {}", rows + 2)),
+            "{err}"
+        );
+        assert!(!bad.exists());
+    }
+}

@@ -245,9 +245,10 @@ impl Trainer {
         (mse / data.len() as f64, loss)
     }
 
-    /// Trains, reporting to `observer` and (when given) writing the best model so far (by the
-    /// validation error, or the last without validation data) into `checkpoint_dir` at the
-    /// evaluations that improve on it, so an interrupted run keeps the best one.
+    /// Trains, reporting to `observer` and (when given) writing the model kept into
+    /// `checkpoint_dir` at each evaluation that changes it, so an interrupted run keeps it: the
+    /// best so far by the validation error (the training loss without validation data), or,
+    /// with `patience = 0`, the last.
     ///
     /// # Errors
     /// Checkpoint write errors.
@@ -296,9 +297,14 @@ impl Trainer {
                     metrics.push(("val_mse".to_string(), v));
                 }
                 metrics.push(("eps".to_string(), host_vec(model.widths())[0]));
+                metrics.extend(self.centre_statistics(&model, &eval_train));
                 observer.scalars(step, step as f64 * dt, &metrics);
                 track.energy.push((step as f64 * dt, train_loss));
-                if track.improves(step, val.unwrap_or(train_loss)) {
+                let improves =
+                    track.improves(step, val.unwrap_or(train_loss), self.config.min_improvement);
+                // Without early stopping the model kept is the last one (the flow's end).
+                if improves || self.config.patience == 0 {
+                    track.best_step = step;
                     best = model.clone();
                     if let Some(dir) = checkpoint_dir {
                         save_checkpoint(&best, dir)?;
@@ -360,6 +366,7 @@ impl Trainer {
         }
         let widths = host_vec(best.widths());
         metrics.push(("eps".to_string(), widths[0]));
+        metrics.extend(self.centre_statistics(&best, &eval_train));
         Ok(Trained {
             outcome: FlowOutcome {
                 steps: done,
@@ -373,6 +380,40 @@ impl Trainer {
             early_stop: track.early_stop,
             widths,
         })
+    }
+
+    /// The centres' mean distance from the origin and spread (RMS distance from their mean),
+    /// and for `gd`/`sgd` the RMS over neurons of the mean-field velocity `-N grad_{x_i} L`
+    /// on `rows`: the statistics whose trajectories collapse as N grows.
+    fn centre_statistics(&self, model: &RbfNetwork, rows: &Dataset) -> Vec<(String, f64)> {
+        let x = Points::from_tensor(&model.centres());
+        let (n, d) = (x.n(), x.d());
+        let mean: Vec<f64> = (0..d)
+            .map(|k| x.iter().map(|p| p[k]).sum::<f64>() / n as f64)
+            .collect();
+        let spread = x
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .zip(&mean)
+                    .map(|(a, m)| (a - m) * (a - m))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / n as f64;
+        let mut stats = vec![
+            (
+                "centre_mean".to_string(),
+                mean.iter().map(|m| m * m).sum::<f64>().sqrt(),
+            ),
+            ("centre_spread".to_string(), spread.sqrt()),
+        ];
+        if self.optimizer.is_gradient_step() {
+            let g = model.host().loss_and_gradient(&rows.z, &rows.y, &rows.w).1;
+            let v2 = g.centres.iter().map(|v| v * v).sum::<f64>() * n as f64;
+            stats.push(("velocity_rms".to_string(), v2.sqrt()));
+        }
+        stats
     }
 
     /// What the summary says about the parametrisation and the optimiser.
@@ -422,15 +463,23 @@ struct Track {
 }
 
 impl Track {
-    /// Records the error at `step`; true when it is the best so far.
-    fn improves(&mut self, step: usize, error: f64) -> bool {
-        if self.best.is_none_or(|b| error < b) {
+    /// Records the error at `step`; true when it is the best so far. Only a decrease by more
+    /// than the fraction `min_improvement` of the best resets the count of stale evaluations.
+    fn improves(&mut self, step: usize, error: f64, min_improvement: f64) -> bool {
+        let Some(best) = self.best else {
             self.best = Some(error);
-            self.best_step = step;
+            return true;
+        };
+        if error < best * (1.0 - min_improvement) {
             self.stale = 0;
-            true
         } else {
             self.stale += 1;
+        }
+        if error < best {
+            self.best = Some(error);
+            self.best_step = step;
+            true
+        } else {
             false
         }
     }

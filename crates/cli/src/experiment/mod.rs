@@ -1,11 +1,14 @@
 //! One experiment of `meanfield reproduce`: its variants (runs), fitted rates, comparison
 //! figures and checks.
 
+mod fit;
+mod marginal;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Check, Fit, FitKind, ReproduceConfig, RunConfig, Variant};
-use anyhow::{Context, bail};
+use crate::config::{Check, ReproduceConfig, RunConfig, Variant};
+use anyhow::Context;
 use meanfield_log::plot::{Series, line_plot};
 use serde_json::Value;
 
@@ -110,7 +113,11 @@ pub fn run_experiment(
         figures: Vec::new(),
     };
     for fit in &reproduce.fits {
-        fit_into(&mut result, fit, dir)?;
+        fit::fit_into(&mut result, fit, dir)?;
+    }
+    for m in &reproduce.marginals {
+        let name = marginal::draw(&base.name, &result.runs, m, dir)?;
+        result.figures.push(name);
     }
     for compare in &reproduce.compare {
         let series: Vec<Series> = result
@@ -141,94 +148,8 @@ pub fn run_experiment(
     Ok(result)
 }
 
-/// Least-squares slope of `y` against `x`.
-fn slope(points: &[(f64, f64)]) -> Option<f64> {
-    let n = points.len() as f64;
-    if points.len() < 2 {
-        return None;
-    }
-    let (mx, my) = points
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let sxx: f64 = points.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
-fn fit_into(result: &mut ExperimentResult, fit: &Fit, dir: &Path) -> anyhow::Result<()> {
-    match fit.kind {
-        FitKind::Power => {
-            let x_key = fit.x.as_deref().context("a power fit needs `x`")?;
-            let points: Vec<(f64, f64)> = result
-                .runs
-                .iter()
-                .filter(|(label, _, _)| selected(fit, label))
-                .filter_map(|(_, _, s)| {
-                    let x = s.get(x_key)?.as_f64()?;
-                    let y = s.get(&fit.y)?.as_f64()?;
-                    (x > 0.0 && y > 0.0).then(|| (x.log10(), y.log10()))
-                })
-                .collect();
-            let Some(rate) = slope(&points) else {
-                bail!(
-                    "fit {}: fewer than two runs with positive {x_key}, {}",
-                    fit.name,
-                    fit.y
-                );
-            };
-            result.fits.insert(fit.name.clone(), rate);
-            let (mx, my) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
-                (a + x / points.len() as f64, b + y / points.len() as f64)
-            });
-            let line = points
-                .iter()
-                .map(|(x, _)| (*x, my + rate * (x - mx)))
-                .collect();
-            let name = format!("fit_{}.png", fit.name);
-            line_plot(
-                &format!("{}: slope {rate:.3}", fit.name),
-                &format!("log10 {x_key}"),
-                &format!("log10 {}", fit.y),
-                &[
-                    Series::new("measured", points),
-                    Series::reference("least squares", line),
-                ],
-                false,
-            )?
-            .save_png(&dir.join(&name))?;
-            result.figures.push(name);
-        }
-        FitKind::ExpRate => {
-            let (t0, t1) = (fit.t_min.unwrap_or(0.0), fit.t_max.unwrap_or(f64::INFINITY));
-            let mut rates = Vec::new();
-            for (label, folder, _) in result.runs.iter().filter(|r| selected(fit, &r.0)) {
-                let t = read_column(folder, "t")?;
-                let y = read_column(folder, &fit.y)?;
-                let points: Vec<(f64, f64)> = t
-                    .into_iter()
-                    .zip(y)
-                    .filter(|(t, y)| *t >= t0 && *t <= t1 && *y > 0.0)
-                    .map(|(t, y)| (t, y.ln()))
-                    .collect();
-                let rate = -slope(&points).with_context(|| {
-                    format!("fit {}: fewer than two points in [{t0}, {t1}]", fit.name)
-                })?;
-                rates.push((label.clone(), rate));
-            }
-            for (label, rate) in rates {
-                result.fits.insert(format!("{label}:{}", fit.name), rate);
-            }
-        }
-    }
-    Ok(())
-}
-
-fn selected(fit: &Fit, label: &str) -> bool {
-    fit.labels.as_deref().is_none_or(|p| label.starts_with(p))
-}
-
 /// One column of a run's metrics.csv (empty cells read as NaN).
-fn read_column(folder: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
+pub(crate) fn read_column(folder: &Path, column: &str) -> anyhow::Result<Vec<f64>> {
     let path = folder.join("metrics.csv");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
