@@ -246,7 +246,8 @@ pub struct NetworkConfig {
     /// How `lr` relates to the step of `gd` and `sgd`.
     #[serde(default)]
     pub lr_scaling: LrScaling,
-    /// Optimiser steps; default [`OptimizerKind::default_steps`].
+    /// Optimiser steps; default [`OptimizerKind::default_steps`] (`lbfgs` rounds them up to a
+    /// multiple of `log_every`: it runs in blocks of `log_every` iterations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
     /// Minibatch size for `sgd` and `adam`.

@@ -51,6 +51,8 @@ pub struct Trainer {
     start: Start,
     train: Dataset,
     validation: Dataset,
+    /// Seconds spent placing the centres and fitting the start.
+    start_seconds: f64,
 }
 
 /// Tensors of a set of rows: inputs, labels, weights.
@@ -108,6 +110,7 @@ impl Trainer {
             )
             .into());
         }
+        let clock = std::time::Instant::now();
         let centres = match centres {
             Some(x0) => x0,
             None => centres_from_data(&train, n, &mut rng)?,
@@ -129,8 +132,14 @@ impl Trainer {
             train,
             validation,
             config,
+            start_seconds: 0.0,
         };
+        if optimizer == OptimizerKind::Lbfgs {
+            // L-BFGS runs in blocks of `log_every` iterations (see `train`).
+            trainer.steps = trainer.steps.div_ceil(trainer.log_every) * trainer.log_every;
+        }
         trainer.fit_start()?;
+        trainer.start_seconds = clock.elapsed().as_secs_f64();
         Ok(trainer)
     }
 
@@ -265,9 +274,11 @@ impl Trainer {
         let (step_size, dt) = self.step_and_time();
         let mut sgd = SgdConfig::new().init();
         let mut adam = AdamConfig::new().init();
+        // L-BFGS runs `log_every` iterations per call: each call re-evaluates its starting
+        // point, so one iteration per call would cost a loss and gradient more per iteration.
         let mut lbfgs = LBFGSConfig::new()
-            .with_max_iter(1)
-            .with_max_eval(Some(25))
+            .with_max_iter(self.log_every)
+            .with_max_eval(Some(25 * self.log_every))
             .with_history_size(20)
             .with_tolerance_grad(0.0)
             .with_tolerance_change(0.0)
@@ -277,7 +288,8 @@ impl Trainer {
         let mut track = Track::default();
         let mut best = model.clone();
         let mut done = 0;
-        for step in 0..=self.steps {
+        let mut step = 0;
+        loop {
             // Asked once per step: an interrupt logs the step it stops at.
             let stop = (step > 0).then(|| observer.stop_requested()).flatten();
             if step % self.log_every == 0 || step == self.steps || stop.is_some() {
@@ -327,8 +339,10 @@ impl Trainer {
             if step == self.steps {
                 break;
             }
+            let mut advance = 1;
             model = match self.optimizer {
                 OptimizerKind::Lbfgs => {
+                    advance = self.log_every;
                     let closure = |m: RbfNetwork| self.loss_and_grads(&m, &self.train);
                     lbfgs.step(step_size, model, closure).0
                 }
@@ -346,7 +360,8 @@ impl Trainer {
                     }
                 }
             };
-            done = step + 1;
+            step += advance;
+            done = step;
             observer.progress(done, self.steps);
         }
         let best_centres = Points::from_tensor(&best.centres());
@@ -519,6 +534,7 @@ impl Method for Trainer {
             });
         summary.push(("eps_range".into(), json!([lo, hi])));
         summary.push(("wall_seconds".into(), wall_seconds.into()));
+        summary.push(("start_seconds".into(), self.start_seconds.into()));
         Ok(RunOutcome {
             steps: outcome.steps,
             stopped: outcome.stopped,
