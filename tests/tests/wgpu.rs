@@ -175,3 +175,35 @@ fn wgpu_dynamic_ot_matches_cpu_and_descends() {
         solution.part("objective")
     );
 }
+
+/// The RBF trainer on the wgpu device (burn's autodiff, f32) trains as the CPU kernel (f64)
+/// does: the same data-based start and Adam steps end at nearly the same validation error.
+#[test]
+fn wgpu_rbf_network_matches_cpu() {
+    let run = |device: &str| {
+        let config = RunConfig::from_toml(
+            &format!(
+                "name = 'rbf'\nmethod = 'rbf_network'\ndevice = '{device}'\nseed = 3\n[particles]\nn = 16\n\
+                 [network]\ndata = {{ kind = 'function', f0 = 'bump', samples = 300, noise = 0.02, \
+                 nu = {{ kind = 'uniform_box', lo = [-1.0, -1.0], hi = [1.0, 1.0] }} }}\n\
+                 optimizer = 'adam'\nsteps = 200\nlog_every = 50\npatience = 0\n"
+            ),
+            &[],
+        )
+        .unwrap();
+        let mut method = build_method(&config).unwrap();
+        let mut rec = Recorder::default();
+        let outcome = method.run(&mut rec, None).unwrap();
+        assert!(outcome.stopped.is_none());
+        rec.series("val_mse")
+    };
+    let (gpu, cpu) = (run("wgpu"), run("cpu"));
+    assert_eq!(gpu.len(), cpu.len());
+    for ((_, g), (_, c)) in gpu.iter().zip(&cpu) {
+        assert!(
+            (g - c).abs() < 0.05 * c + 1e-5,
+            "val_mse {g} (wgpu) vs {c} (cpu)"
+        );
+    }
+    assert!(cpu.last().unwrap().1 < 2e-3, "{cpu:?}");
+}

@@ -204,7 +204,11 @@ impl CsvChunks {
             if !more {
                 break;
             }
-            self.line += 1;
+            // The csv reader's own line count: blank lines and quoted newlines included.
+            self.line = self
+                .record
+                .position()
+                .map_or(self.line + 1, |p| p.line() as usize);
             let line = self.line;
             if self.record.len() != d {
                 return Err(file_err(format!(

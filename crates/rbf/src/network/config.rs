@@ -66,7 +66,8 @@ pub enum DataConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
-    /// `lbfgs` for up to [`AUTO_LBFGS_ROWS`] training rows, `adam` above.
+    /// `varpro` for up to [`AUTO_LBFGS_ROWS`] training rows and [`AUTO_VARPRO_NEURONS`]
+    /// neurons with trained output weights, `lbfgs` for more neurons, `adam` for more rows.
     #[default]
     Auto,
     /// Full-batch gradient descent (burn's SGD on all the data): the mean-field particle flow.
@@ -77,18 +78,25 @@ pub enum OptimizerKind {
     Adam,
     /// Full-batch L-BFGS with a strong-Wolfe line search (burn's), for small problems.
     Lbfgs,
+    /// Variable projection (Golub-Pereyra): L-BFGS on the centres and widths of the loss with
+    /// the output weights and bias solved by least squares at every evaluation.
+    Varpro,
 }
 
 /// Above this many training rows `optimizer = "auto"` picks minibatch Adam over full-batch
 /// L-BFGS.
 pub const AUTO_LBFGS_ROWS: usize = 20_000;
+/// Above this many neurons `optimizer = "auto"` picks plain L-BFGS over `varpro`, whose every
+/// evaluation costs a `K x N^2` Gram matrix.
+pub const AUTO_VARPRO_NEURONS: usize = 256;
 
 impl OptimizerKind {
-    /// The optimiser `auto` stands for with `rows` training rows.
-    pub fn resolve(self, rows: usize) -> Self {
+    /// The optimiser `auto` stands for with `rows` training rows and `n` neurons.
+    pub fn resolve(self, rows: usize, n: usize, train_weights: bool) -> Self {
         match self {
-            Self::Auto if rows <= AUTO_LBFGS_ROWS => Self::Lbfgs,
-            Self::Auto => Self::Adam,
+            Self::Auto if rows > AUTO_LBFGS_ROWS => Self::Adam,
+            Self::Auto if n <= AUTO_VARPRO_NEURONS && train_weights => Self::Varpro,
+            Self::Auto => Self::Lbfgs,
             other => other,
         }
     }
@@ -101,6 +109,7 @@ impl OptimizerKind {
             Self::Sgd => "sgd",
             Self::Adam => "adam",
             Self::Lbfgs => "lbfgs",
+            Self::Varpro => "varpro",
         }
     }
 
@@ -112,7 +121,7 @@ impl OptimizerKind {
 
     /// True when every step sees all the training data.
     pub fn is_full_batch(self) -> bool {
-        matches!(self, Self::Gd | Self::Lbfgs)
+        matches!(self, Self::Gd | Self::Lbfgs | Self::Varpro)
     }
 
     /// The default learning rate (mean-field time per step for `gd`/`sgd`; the step size for
@@ -121,7 +130,7 @@ impl OptimizerKind {
         match self {
             Self::Gd | Self::Sgd => 0.1,
             Self::Adam => 0.005,
-            Self::Auto | Self::Lbfgs => 1.0,
+            Self::Auto | Self::Lbfgs | Self::Varpro => 1.0,
         }
     }
 
@@ -133,7 +142,7 @@ impl OptimizerKind {
     /// The default number of steps (early stopping usually ends sooner).
     pub fn default_steps(self) -> usize {
         match self {
-            Self::Auto | Self::Lbfgs => 2000,
+            Self::Auto | Self::Lbfgs | Self::Varpro => 2000,
             Self::Gd | Self::Sgd => 2000,
             Self::Adam => 20_000,
         }
@@ -284,7 +293,7 @@ fn default_patience() -> usize {
     10
 }
 fn default_min_improvement() -> f64 {
-    1e-3
+    1e-2
 }
 
 impl NetworkConfig {
@@ -346,6 +355,12 @@ impl NetworkConfig {
             return Err(CoreError::config(
                 "network.steps",
                 "steps, log_every and batch_size must be >= 1",
+            ));
+        }
+        if self.optimizer == OptimizerKind::Varpro && !self.train_weights {
+            return Err(CoreError::config(
+                "network.optimizer",
+                "varpro solves the output weights, so it needs train_weights = true; use lbfgs",
             ));
         }
         if !(0.0..1.0).contains(&self.min_improvement) {

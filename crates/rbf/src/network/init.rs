@@ -1,12 +1,12 @@
 //! Starting a network from its data: centres on a data subsample, the width from their
 //! spacing, and the output weights and bias by weighted least squares.
 
-use burn::tensor::{Device, Tensor};
-use meanfield_core::{CoreError, Points, Result, host_vec, tensor_from};
+use meanfield_core::{CoreError, Points, Result};
 use rand::Rng;
 use rand::seq::index::sample;
 
 use super::Dataset;
+use super::kernel::Moments;
 
 /// Least squares fits at most this many neurons (a dense `N x N` solve).
 pub const MAX_LEAST_SQUARES_NEURONS: usize = 2048;
@@ -37,76 +37,79 @@ pub fn centres_from_data(data: &Dataset, n: usize, rng: &mut impl Rng) -> Result
 
 /// Twice the median distance from a centre to its nearest other centre (at least `1e-6`): a
 /// width at which neighbouring Gaussians overlap, whatever the dimension.
+/// Repeated centres count once; with fewer than two distinct centres the width is 1.
 pub fn spacing_width(centres: &Points) -> f64 {
     let n = centres.n();
     let mut nearest: Vec<f64> = (0..n)
         .map(|i| {
             let a = centres.point(i);
             (0..n)
-                .filter(|j| *j != i)
                 .map(|j| {
                     let b = centres.point(j);
                     a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>()
                 })
+                .filter(|r2| *r2 > 0.0)
                 .fold(f64::INFINITY, f64::min)
         })
+        .filter(|r2| r2.is_finite())
         .collect();
     nearest.sort_by(f64::total_cmp);
-    let median = nearest.get(n / 2).copied().unwrap_or(1.0);
-    (2.0 * median.sqrt()).max(1e-6)
+    match nearest.get(nearest.len() / 2) {
+        Some(median) => (2.0 * median.sqrt()).max(1e-6),
+        None => 1.0,
+    }
 }
 
-/// The weighted least-squares output weights `a` and bias `b` (0 without one) for the
-/// features `phi: [K, N]` of the rows of `data`: minimises
-/// `sum_k w_k (sum_i a_i phi_ki + b - y_k)^2 + ridge tr(G)/N |a|^2`, `G` the weighted Gram
-/// matrix of the (centred, with a bias) features.
+/// The weighted least-squares output weights `a` and bias `b` (0 without one) from the
+/// features' moments `m` over the rows: minimises
+/// `sum_k w_k (sum_i a_i phi_ki + b - y_k)^2 / sum_k w_k + ridge tr(G)/N |a|^2`, `G` the
+/// weighted Gram matrix of the features (centred with a bias).
 ///
 /// # Errors
-/// [`CoreError::NonFinite`] when the features are not finite.
-pub fn least_squares(
-    phi: Tensor<2>,
-    data: &Dataset,
-    bias: bool,
-    ridge: f64,
-    device: &Device,
-) -> Result<(Vec<f64>, f64)> {
-    let [k, n] = phi.dims();
-    let total: f64 = data.w.iter().sum();
-    let w: Vec<f64> = data.w.iter().map(|w| w / total).collect();
-    let w_t = tensor_from(w.clone(), [k, 1], device);
-    let y_mean = if bias {
-        w.iter().zip(&data.y).map(|(w, y)| w * y).sum::<f64>()
+/// [`CoreError::NonFinite`] when the moments are not finite, [`CoreError::Config`]-free
+/// otherwise.
+pub fn least_squares(m: &Moments, bias: bool, ridge: f64) -> Result<(Vec<f64>, f64)> {
+    let n = m.phi.len();
+    let total = m.w.max(f64::MIN_POSITIVE);
+    let (mean, y_mean) = if bias {
+        (m.phi.iter().map(|p| p / total).collect(), m.wy / total)
     } else {
-        0.0
+        (vec![0.0; n], 0.0)
     };
-    let phi_mean = if bias {
-        (phi.clone() * w_t.clone()).sum_dim(0)
-    } else {
-        Tensor::<2>::zeros([1, n], device)
-    };
-    let centred = phi - phi_mean.clone();
-    let y = tensor_from(data.y.iter().map(|y| y - y_mean).collect(), [k, 1], device);
-    let weighted = centred.clone() * w_t;
-    let gram = host_vec(weighted.clone().transpose().matmul(centred));
-    let rhs = host_vec(weighted.transpose().matmul(y));
-    if !gram.iter().all(|g| g.is_finite()) {
+    // The centred moments, symmetrised.
+    let mut gram = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            let g = 0.5 * (m.gram[i * n + j] + m.gram[j * n + i]);
+            gram[i * n + j] = g / total - mean[i] * mean[j];
+        }
+    }
+    let rhs: Vec<f64> = (0..n)
+        .map(|i| m.rhs[i] / total - mean[i] * y_mean)
+        .collect();
+    if !gram.iter().chain(&rhs).all(|g| g.is_finite()) {
         return Err(CoreError::NonFinite(
             "the least-squares fit of the output weights: the features are not finite".into(),
         ));
     }
     let trace: f64 = (0..n).map(|i| gram[i * n + i]).sum();
-    let lambda = ridge * (trace / n as f64).max(f64::MIN_POSITIVE);
-    let a = solve_spd(gram, rhs, n, lambda);
-    let phi_mean = host_vec(phi_mean);
-    let b = y_mean - a.iter().zip(&phi_mean).map(|(a, m)| a * m).sum::<f64>();
+    if trace <= 0.0 {
+        // Every feature is constant on these rows: the bias alone fits them.
+        return Ok((vec![0.0; n], y_mean));
+    }
+    let lambda = ridge * trace / n as f64;
+    let a = solve_spd(gram, rhs, n, lambda.max(1e-15 * trace));
+    let b = y_mean - a.iter().zip(&mean).map(|(a, m)| a * m).sum::<f64>();
     Ok((a, b))
 }
 
 /// Solves `(G + lambda I) a = r` for a symmetric positive semi-definite `G: [n, n]` by
-/// Cholesky, raising `lambda` tenfold until the factorisation succeeds. A dense solve of at
-/// most [`MAX_LEAST_SQUARES_NEURONS`] unknowns, once per run: not worth a linear-algebra crate.
+/// Cholesky, raising `lambda` tenfold until the factorisation succeeds (at most 20 times; a
+/// positive `lambda` of at least 1e-15 tr(G) makes `G + lambda I` safely definite well
+/// before). A dense solve of at most [`MAX_LEAST_SQUARES_NEURONS`] unknowns: not worth a
+/// linear-algebra crate.
 fn solve_spd(gram: Vec<f64>, rhs: Vec<f64>, n: usize, mut lambda: f64) -> Vec<f64> {
-    loop {
+    for _ in 0..20 {
         let mut l = gram.clone();
         (0..n).for_each(|i| l[i * n + i] += lambda);
         if cholesky(&mut l, n) {
@@ -124,6 +127,7 @@ fn solve_spd(gram: Vec<f64>, rhs: Vec<f64>, n: usize, mut lambda: f64) -> Vec<f6
         }
         lambda = (lambda * 10.0).max(1e-300);
     }
+    vec![0.0; n]
 }
 
 /// In-place lower Cholesky factor of `m: [n, n]`; false when it is not positive definite.
@@ -147,7 +151,7 @@ fn cholesky(m: &mut [f64], n: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use meanfield_core::cpu_device;
+    use crate::network::HostNetwork;
 
     /// The solve recovers a known solution of a random positive-definite system.
     #[test]
@@ -173,32 +177,25 @@ mod tests {
         }
     }
 
-    /// Data that are exactly `2 phi_0 - phi_1 + 0.5` are fitted exactly, bias included.
+    /// Data that are exactly `2 phi_0 - phi_1 + 0.5` are fitted exactly, bias included, and
+    /// the moments the kernel sums are those of its features.
     #[test]
     fn least_squares_recovers_weights_and_bias() {
-        let device = cpu_device();
-        let k = 40;
-        let phi: Vec<f64> = (0..k)
-            .flat_map(|i| {
-                let z = i as f64 / k as f64;
-                [(-z * z).exp(), (z * 3.0).sin()]
-            })
-            .collect();
-        let y = (0..k)
-            .map(|i| 2.0 * phi[2 * i] - phi[2 * i + 1] + 0.5)
-            .collect();
-        let data = Dataset {
-            d: 1,
-            z: vec![0.0; k],
-            y,
-            w: vec![1.0; k],
-        };
-        let (a, b) =
-            least_squares(tensor_from(phi, [k, 2], &device), &data, true, 0.0, &device).unwrap();
+        let (x, a, b) = ([-0.3, 0.4], [2.0, -1.0], 0.5);
+        let net = HostNetwork::new(&x, 1, &a, &[(0.3f64).ln()], 0.0);
+        let z: Vec<f64> = (0..40).map(|i| i as f64 / 20.0 - 1.0).collect();
+        let y: Vec<f64> = net.predict(&z).iter().map(|f| f + b).collect();
+        let w = vec![0.25; 40];
+        let unit = HostNetwork::new(&x, 1, &[1.0, 1.0], &[(0.3f64).ln()], 0.0);
+        let m = unit.moments(&z, &y, &w);
+        let phi = unit.feature_matrix(&z);
+        let g01: f64 = (0..40).map(|k| 0.25 * phi[2 * k] * phi[2 * k + 1]).sum();
+        assert!((m.gram[1] - g01).abs() < 1e-15 * g01.abs().max(1.0));
+        let (fit, bias) = least_squares(&m, true, 0.0).unwrap();
         assert!(
-            (a[0] - 2.0).abs() < 1e-8 && (a[1] + 1.0).abs() < 1e-8,
-            "{a:?}"
+            (fit[0] - a[0]).abs() < 1e-6 && (fit[1] - a[1]).abs() < 1e-6,
+            "{fit:?}"
         );
-        assert!((b - 0.5).abs() < 1e-8, "{b}");
+        assert!((bias - b).abs() < 1e-7, "{bias}");
     }
 }

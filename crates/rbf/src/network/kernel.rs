@@ -9,8 +9,42 @@ use std::f64::consts::PI;
 use meanfield_core::fast_exp::exp;
 use rayon::prelude::*;
 
-/// Rows per parallel task.
+/// Defines `fn $name(&self, ..)` calling `$portable` compiled for AVX-512F, for AVX2 + FMA,
+/// or as it is, whichever the CPU has (checked at run time), so that its loops vectorise.
+macro_rules! multiversion {
+    ($(#[$doc:meta])* fn $name:ident / $portable:ident (&self $(, $arg:ident: $ty:ty)*) -> $ret:ty) => {
+        $(#[$doc])*
+        fn $name(&self $(, $arg: $ty)*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512(net: &HostNetwork $(, $arg: $ty)*) -> $ret {
+                    net.$portable($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2(net: &HostNetwork $(, $arg: $ty)*) -> $ret {
+                    net.$portable($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F (checked just above).
+                    return unsafe { avx512(self $(, $arg)*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU has AVX2 and FMA (checked just above).
+                    return unsafe { avx2(self $(, $arg)*) };
+                }
+            }
+            self.$portable($($arg),*)
+        }
+    };
+}
+
+/// Rows per parallel task, at least.
 const ROWS_PER_TASK: usize = 64;
+/// Parallel tasks of a loss and gradient, at most: each holds a gradient of its own.
+const MAX_TASKS: usize = 64;
 
 /// The parameters of `f(z) = b + (1/N) sum_i a_i phi_{eps_i}(|x_i - z|)` laid out for the
 /// row loop: centres by coordinate (`xt[k * N + i]`), `c_i = (2 pi eps_i^2)^(-d/2) / N`,
@@ -27,6 +61,35 @@ pub struct HostNetwork {
     b: f64,
 }
 
+/// Weighted sums over rows of the features `phi_k` (without the bias): `gram = sum w phi
+/// phi^T` (row-major `[N, N]`), `phi = sum w phi`, `rhs = sum w y phi`,
+/// `w = sum w`, `wy = sum w y`: what a least-squares fit of the output weights needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moments {
+    /// `sum_k w_k phi_k phi_k^T`.
+    pub gram: Vec<f64>,
+    /// `sum_k w_k phi_k`.
+    pub phi: Vec<f64>,
+    /// `sum_k w_k y_k phi_k`.
+    pub rhs: Vec<f64>,
+    /// `sum_k w_k`.
+    pub w: f64,
+    /// `sum_k w_k y_k`.
+    pub wy: f64,
+}
+
+impl Moments {
+    fn zeros(n: usize) -> Self {
+        Self {
+            gram: vec![0.0; n * n],
+            phi: vec![0.0; n],
+            rhs: vec![0.0; n],
+            w: 0.0,
+            wy: 0.0,
+        }
+    }
+}
+
 /// The gradient of the loss in the network's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gradient {
@@ -41,7 +104,8 @@ pub struct Gradient {
 }
 
 impl Gradient {
-    fn zeros(n: usize, d: usize, widths: usize) -> Self {
+    /// All zero, for `n` neurons in `d` dimensions with `widths` widths.
+    pub fn zeros(n: usize, d: usize, widths: usize) -> Self {
         Self {
             centres: vec![0.0; n * d],
             weights: vec![0.0; n],
@@ -130,13 +194,114 @@ impl HostNetwork {
             .collect()
     }
 
+    /// The features `c_i exp(-s_i |z_k - x_i|^2)` of the rows of `z`, row-major `[K, N]` (the
+    /// tests' reference for [`Self::moments`]).
+    #[cfg(test)]
+    pub fn feature_matrix(&self, z: &[f64]) -> Vec<f64> {
+        let (n, d) = (self.n, self.d);
+        let mut phi = vec![0.0; z.len() / d * n];
+        phi.par_chunks_mut(ROWS_PER_TASK * n)
+            .zip(z.par_chunks(ROWS_PER_TASK * d))
+            .for_each(|(out, rows)| {
+                let mut r2 = vec![0.0; n];
+                for (e, zk) in out.chunks_mut(n).zip(rows.chunks(d)) {
+                    self.features(zk, &mut r2, e);
+                }
+            });
+        phi
+    }
+
+    /// The weighted moments of the features over the rows of `z` (see [`Moments`]): the
+    /// features of a block of rows scaled by `sqrt(w_k)` on both cores, then the Gram matrix
+    /// of the block by the gemm crate (the kernel of burn's CPU matrix products), blocks in
+    /// order (deterministic), at most 4 M features held at once.
+    pub fn moments(&self, z: &[f64], y: &[f64], w: &[f64]) -> Moments {
+        let (n, d) = (self.n, self.d);
+        let mut m = Moments::zeros(n);
+        let rows = ((1usize << 22) / n).max(ROWS_PER_TASK);
+        let mut f = vec![0.0; rows.min(y.len()) * n];
+        for (first, ((zs, ys), ws)) in z
+            .chunks(rows * d)
+            .zip(y.chunks(rows))
+            .zip(w.chunks(rows))
+            .enumerate()
+        {
+            let k = ys.len();
+            let f = &mut f[..k * n];
+            f.par_chunks_mut(ROWS_PER_TASK * n)
+                .zip(zs.par_chunks(ROWS_PER_TASK * d))
+                .zip(ws.par_chunks(ROWS_PER_TASK))
+                .for_each(|((out, zr), wr)| self.scaled_features(zr, wr, out));
+            for ((row, yk), wk) in f.chunks(n).zip(ys).zip(ws) {
+                let root = wk.sqrt();
+                for ((p, r), v) in m.phi.iter_mut().zip(m.rhs.iter_mut()).zip(row) {
+                    *p += root * v;
+                    *r += root * yk * v;
+                }
+                m.w += wk;
+                m.wy += wk * yk;
+            }
+            // Threads pay off from about 10^8 multiply-adds (measured: a 64 x 64 Gram matrix
+            // of 2400 rows is faster on one thread than synchronising two).
+            let parallelism = if n * n * k >= 100_000_000 {
+                gemm::Parallelism::Rayon(rayon::current_num_threads())
+            } else {
+                gemm::Parallelism::None
+            };
+            // SAFETY: `f` holds k rows of n values (row-major), `m.gram` n x n; the strides
+            // below address exactly those elements: gram (+)= f^T f.
+            unsafe {
+                gemm::gemm(
+                    n,
+                    n,
+                    k,
+                    m.gram.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    first > 0,
+                    f.as_ptr(),
+                    n as isize,
+                    1,
+                    f.as_ptr(),
+                    1,
+                    n as isize,
+                    1.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    parallelism,
+                );
+            }
+        }
+        m
+    }
+
+    multiversion! {
+        /// [`Self::scaled_features_portable`] for the widest vector unit the CPU has.
+        fn scaled_features / scaled_features_portable(&self, zs: &[f64], ws: &[f64], out: &mut [f64]) -> ()
+    }
+
+    /// `sqrt(w_k)` times the features of the rows of `zs`, into `out: [K, N]`.
+    #[inline(always)]
+    fn scaled_features_portable(&self, zs: &[f64], ws: &[f64], out: &mut [f64]) {
+        let mut r2 = vec![0.0; self.n];
+        for ((zk, wk), e) in zs.chunks(self.d).zip(ws).zip(out.chunks_mut(self.n)) {
+            self.features(zk, &mut r2, e);
+            let root = wk.sqrt();
+            e.iter_mut().for_each(|v| *v *= root);
+        }
+    }
+
     /// `1/2 sum_k w_k (f(z_k) - y_k)^2` and its gradient.
     pub fn loss_and_gradient(&self, z: &[f64], y: &[f64], w: &[f64]) -> (f64, Gradient) {
         let (n, d) = (self.n, self.d);
-        // Collected in order and summed in order: the same bits whatever the scheduling.
+        // Blocks that depend on the row count only, collected and summed in order: the same
+        // bits whatever the scheduling, and at most MAX_TASKS partial gradients in memory.
+        let rows = ROWS_PER_TASK.max(y.len().div_ceil(MAX_TASKS));
         let parts: Vec<(f64, Gradient)> = z
-            .par_chunks(ROWS_PER_TASK * d)
-            .zip(y.par_chunks(ROWS_PER_TASK).zip(w.par_chunks(ROWS_PER_TASK)))
+            .par_chunks(rows * d)
+            .zip(y.par_chunks(rows).zip(w.par_chunks(rows)))
             .map(|(rows, (ys, ws))| self.chunk(rows, ys, ws))
             .collect();
         let (loss, mut grad) = parts
@@ -150,34 +315,9 @@ impl HostNetwork {
         (loss, grad)
     }
 
-    /// [`Self::chunk_portable`] compiled for the widest vector unit the CPU has.
-    fn chunk(&self, rows: &[f64], ys: &[f64], ws: &[f64]) -> (f64, Gradient) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F (checked just above).
-                return unsafe { self.chunk_avx512(rows, ys, ws) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                // SAFETY: the CPU has AVX2 and FMA (checked just above).
-                return unsafe { self.chunk_avx2(rows, ys, ws) };
-            }
-        }
-        self.chunk_portable(rows, ys, ws)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn chunk_avx512(&self, rows: &[f64], ys: &[f64], ws: &[f64]) -> (f64, Gradient) {
-        self.chunk_portable(rows, ys, ws)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    fn chunk_avx2(&self, rows: &[f64], ys: &[f64], ws: &[f64]) -> (f64, Gradient) {
-        self.chunk_portable(rows, ys, ws)
+    multiversion! {
+        /// [`Self::chunk_portable`] for the widest vector unit the CPU has.
+        fn chunk / chunk_portable(&self, rows: &[f64], ys: &[f64], ws: &[f64]) -> (f64, Gradient)
     }
 
     /// The loss and gradient of a chunk of rows (the gradient's `log_eps` per neuron).

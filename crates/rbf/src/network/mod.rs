@@ -19,8 +19,8 @@ mod train;
 
 pub use checkpoint::{CHECKPOINT, SHAPE, load_checkpoint, save_checkpoint};
 pub use config::{
-    AUTO_LBFGS_ROWS, DataConfig, Function, LrScaling, NetworkConfig, OptimizerKind, WeightInit,
-    Widths,
+    AUTO_LBFGS_ROWS, AUTO_VARPRO_NEURONS, DataConfig, Function, LrScaling, NetworkConfig,
+    OptimizerKind, WeightInit, Widths,
 };
 pub use data::Dataset;
 pub use init::MAX_LEAST_SQUARES_NEURONS;

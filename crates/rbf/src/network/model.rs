@@ -122,22 +122,63 @@ impl RbfNetwork {
         )
     }
 
-    /// The host gradient `g` as burn's gradients of the trained parameters, on `device`.
-    pub fn gradients(&self, g: Gradient, device: &Device) -> GradientsParams {
+    /// The host gradient `g` as burn's gradients on `device`, zero for the parameters that
+    /// are not trained (burn's L-BFGS flattens every parameter, so each needs a gradient; a
+    /// zero one leaves it where it is under every optimiser here).
+    pub fn gradients(&self, mut g: Gradient, device: &Device) -> GradientsParams {
+        if !self.weights.val().is_require_grad() {
+            g.weights.fill(0.0);
+        }
+        if !self.log_eps.val().is_require_grad() {
+            g.log_eps.fill(0.0);
+        }
+        if !self.bias.val().is_require_grad() {
+            g.bias = 0.0;
+        }
         let mut grads = GradientsParams::new();
         let [n, d] = self.centres.val().dims();
+        let w = g.log_eps.len();
         grads.register(self.centres.id, tensor_from(g.centres, [n, d], device));
-        if self.weights.val().is_require_grad() {
-            grads.register(self.weights.id, tensor_from(g.weights, [n], device));
+        grads.register(self.weights.id, tensor_from(g.weights, [n], device));
+        grads.register(self.log_eps.id, tensor_from(g.log_eps, [w], device));
+        grads.register(self.bias.id, tensor_from(vec![g.bias], [1], device));
+        grads
+    }
+
+    /// Zero gradients on `device` for the parameters `grads` lacks (burn's autodiff leaves
+    /// out those that are not trained).
+    pub fn complete(&self, mut grads: GradientsParams, device: &Device) -> GradientsParams {
+        let [n, d] = self.centres.val().dims();
+        if grads.get::<2>(self.centres.id).is_none() {
+            grads.register(self.centres.id, Tensor::<2>::zeros([n, d], device));
         }
-        if self.log_eps.val().is_require_grad() {
-            let w = g.log_eps.len();
-            grads.register(self.log_eps.id, tensor_from(g.log_eps, [w], device));
-        }
-        if self.bias.val().is_require_grad() {
-            grads.register(self.bias.id, tensor_from(vec![g.bias], [1], device));
+        let w = self.log_eps.val().dims()[0];
+        for (id, len) in [
+            (self.weights.id, n),
+            (self.log_eps.id, w),
+            (self.bias.id, 1),
+        ] {
+            if grads.get::<1>(id).is_none() {
+                grads.register(id, Tensor::<1>::zeros([len], device));
+            }
         }
         grads
+    }
+
+    /// The same network with the output weights `a` and bias `b` (trained as before).
+    pub fn with_output(self, a: Vec<f64>, b: f64) -> Self {
+        let device = self.centres.val().device();
+        let n = a.len();
+        let trained = (
+            self.weights.val().is_require_grad(),
+            self.bias.val().is_require_grad(),
+        );
+        Self {
+            weights: Param::from_tensor(tensor_from(a, [n], &device)).set_require_grad(trained.0),
+            bias: Param::from_tensor(tensor_from(vec![b], [1], &device))
+                .set_require_grad(trained.1),
+            ..self
+        }
     }
 }
 

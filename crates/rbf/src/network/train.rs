@@ -7,8 +7,8 @@ use std::path::Path;
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
 use burn::tensor::{Device, Tensor};
 use meanfield_core::{
-    CoreError, FlowOutcome, Method, Observer, Points, RunOutcome, StopReason, host_vec, is_cpu,
-    tensor_from,
+    CoreError, FlowOutcome, Method, Observer, Points, RunOutcome, StopReason, cpu_device, host_vec,
+    is_cpu, tensor_from,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::checkpoint::save_checkpoint;
 use super::config::{LrScaling, NetworkConfig, OptimizerKind, WeightInit, Widths};
 use super::init::{MAX_LEAST_SQUARES_NEURONS, centres_from_data, least_squares, spacing_width};
+use super::kernel::Gradient;
 use super::model::Trainable;
 use super::{Dataset, RbfNetwork};
 use crate::error::Result;
@@ -115,7 +116,19 @@ impl Trainer {
             Some(x0) => x0,
             None => centres_from_data(&train, n, &mut rng)?,
         };
-        let optimizer = config.optimizer.resolve(train.len());
+        let optimizer = config
+            .optimizer
+            .resolve(train.len(), n, config.train_weights);
+        if optimizer == OptimizerKind::Varpro && n > MAX_LEAST_SQUARES_NEURONS {
+            return Err(CoreError::config(
+                "network.optimizer",
+                format!(
+                    "varpro solves least squares at every step: at most \
+                     {MAX_LEAST_SQUARES_NEURONS} neurons, found {n}; use lbfgs"
+                ),
+            )
+            .into());
+        }
         let mut trainer = Self {
             lr: config.lr.unwrap_or(optimizer.default_lr()),
             steps: config.steps.unwrap_or(optimizer.default_steps()),
@@ -134,7 +147,7 @@ impl Trainer {
             config,
             start_seconds: 0.0,
         };
-        if optimizer == OptimizerKind::Lbfgs {
+        if matches!(optimizer, OptimizerKind::Lbfgs | OptimizerKind::Varpro) {
             // L-BFGS runs in blocks of `log_every` iterations (see `train`).
             trainer.steps = trainer.steps.div_ceil(trainer.log_every) * trainer.log_every;
         }
@@ -153,9 +166,8 @@ impl Trainer {
             WeightInit::LeastSquares => {
                 let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1ea5);
                 let rows = self.train.sample_rows(8 * n + 2000, &mut rng);
-                let model = self.model(&self.device);
-                let phi = model.features(self.rows(&rows, &self.device).0);
-                let (a, b) = least_squares(phi, &rows, self.config.bias, RIDGE, &self.device)?;
+                let model = self.model(&cpu_device());
+                let (a, b) = self.output_fit(&model, &rows)?;
                 self.start.weights = a;
                 self.start.bias = b;
             }
@@ -166,6 +178,37 @@ impl Trainer {
         };
         self.start.widths = vec![self.start.widths[0]; widths];
         Ok(())
+    }
+
+    /// The least-squares output weights and bias of `model`'s centres and widths on `rows`,
+    /// from f64 features on the host whatever the training device.
+    fn output_fit(&self, model: &RbfNetwork, rows: &Dataset) -> Result<(Vec<f64>, f64)> {
+        let moments = model.host().moments(&rows.z, &rows.y, &rows.w);
+        Ok(least_squares(&moments, self.config.bias, RIDGE)?)
+    }
+
+    /// The variable-projection loss and gradient: the output weights and bias solved on the
+    /// training rows, the gradient in the centres and widths only (the weights' and bias's
+    /// vanishes at their optimum, and L-BFGS must leave them to the solve).
+    fn projected_loss_and_grads(&self, model: &RbfNetwork) -> (f64, GradientsParams) {
+        let Ok((a, b)) = self.output_fit(model, &self.train) else {
+            let [n, d] = model.centres().dims();
+            let zero = Gradient::zeros(n, d, model.widths().dims()[0]);
+            return (f64::NAN, model.gradients(zero, &self.device));
+        };
+        let host = model.clone().with_output(a, b).host();
+        let (loss, mut g) = host.loss_and_gradient(&self.train.z, &self.train.y, &self.train.w);
+        g.weights.fill(0.0);
+        g.bias = 0.0;
+        (loss, model.gradients(g, &self.device))
+    }
+
+    /// `model` with its output weights and bias solved (the model `varpro` stands for).
+    fn projected(&self, model: RbfNetwork) -> RbfNetwork {
+        match self.output_fit(&model, &self.train) {
+            Ok((a, b)) => model.with_output(a, b),
+            Err(_) => model,
+        }
     }
 
     /// The starting network on `device`.
@@ -216,7 +259,8 @@ impl Trainer {
             let (z, y, w) = self.rows(rows, &self.device.clone().autodiff());
             let loss = ((model.forward(z) - y).square() * w).sum().mul_scalar(0.5);
             let value = loss.clone().into_scalar::<f64>();
-            (value, GradientsParams::from_grads(loss.backward(), model))
+            let grads = GradientsParams::from_grads(loss.backward(), model);
+            (value, model.complete(grads, &self.device))
         }
     }
 
@@ -291,7 +335,9 @@ impl Trainer {
         let mut step = 0;
         loop {
             // Asked once per step: an interrupt logs the step it stops at.
-            let stop = (step > 0).then(|| observer.stop_requested()).flatten();
+            let stop = (step > 0 && step < self.steps)
+                .then(|| observer.stop_requested())
+                .flatten();
             if step % self.log_every == 0 || step == self.steps || stop.is_some() {
                 let (train_mse, train_loss) = self.errors(&model, &eval_train);
                 if !train_loss.is_finite() {
@@ -321,9 +367,8 @@ impl Trainer {
                     if let Some(dir) = checkpoint_dir {
                         save_checkpoint(&best, dir)?;
                     }
-                } else if val.is_some()
-                    && self.config.patience > 0
-                    && track.stale >= self.config.patience
+                }
+                if val.is_some() && self.config.patience > 0 && track.stale >= self.config.patience
                 {
                     track.early_stop = Some(step);
                     break;
@@ -345,6 +390,11 @@ impl Trainer {
                     advance = self.log_every;
                     let closure = |m: RbfNetwork| self.loss_and_grads(&m, &self.train);
                     lbfgs.step(step_size, model, closure).0
+                }
+                OptimizerKind::Varpro => {
+                    advance = self.log_every;
+                    let closure = |m: RbfNetwork| self.projected_loss_and_grads(&m);
+                    self.projected(lbfgs.step(step_size, model, closure).0)
                 }
                 opt => {
                     let grads = if opt.is_full_batch() {
@@ -381,7 +431,7 @@ impl Trainer {
         }
         let widths = host_vec(best.widths());
         metrics.push(("eps".to_string(), widths[0]));
-        metrics.extend(self.centre_statistics(&best, &eval_train));
+        metrics.extend(self.centre_statistics(&best, &self.train));
         Ok(Trained {
             outcome: FlowOutcome {
                 steps: done,
@@ -630,7 +680,7 @@ mod tests {
             noise: 0.02,
         });
         let trainer = Trainer::new(config, 32, None, 3, cpu_device()).unwrap();
-        assert_eq!(trainer.optimizer, OptimizerKind::Lbfgs);
+        assert_eq!(trainer.optimizer, OptimizerKind::Varpro);
         let mut recorder = Recorder::default();
         let trained = trainer.train(&mut recorder, None).unwrap();
         let val = recorder.series("val_mse");
