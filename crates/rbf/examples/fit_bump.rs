@@ -1,5 +1,5 @@
 //! Fits an RBF two-layer network of 32 Gaussian neurons to a noisy bump on [-1, 1]^2 with
-//! every default (centres on the data, least-squares start, L-BFGS, early stopping), with no
+//! every default (centres on the data, least-squares start, varpro, early stopping), with no
 //! TOML, and prints the validation error.
 //!
 //! `cargo run -p meanfield-rbf --example fit_bump`
@@ -23,7 +23,7 @@ fn main() {
     let trained = trainer.train(&mut recorder, None).unwrap();
     let val = recorder.series("val_mse");
     println!(
-        "validation MSE {:.2e} (least-squares start) -> {:.2e} after {} L-BFGS steps (best at step {})",
+        "validation MSE {:.2e} (least-squares start) -> {:.2e} after {} varpro steps (best at step {})",
         val[0].1,
         val.iter().map(|v| v.1).fold(f64::INFINITY, f64::min),
         trained.outcome.steps,

@@ -2,8 +2,8 @@
 //! trained on a quadratic loss. Its plain mean-field configuration (centres only, full-batch
 //! gradient descent) is the blob particle flow of meanfield-blob (MATH.md section 3); by
 //! default it trains as a regression model: centres on a data subsample, least-squares output
-//! weights and bias, per-neuron widths, L-BFGS or Adam with early stopping on the validation
-//! error, checkpoints and prediction.
+//! weights and bias, per-neuron widths, variable projection (or L-BFGS, or Adam) with early
+//! stopping on the validation error, checkpoints and prediction.
 //!
 //! ```
 //! use meanfield_core::target::TargetConfig;
