@@ -1,7 +1,8 @@
 """The RBF network trainer with its defaults against scikit-learn's MLPRegressor (64, 64) with
 its defaults, on fresh random functions of three families, several seeds each, side by side.
 
-Usage: compare_rbf.py MEANFIELD_BINARY [--seeds K] [--neurons N] [--set KEY=VALUE]...
+Usage: compare_rbf.py MEANFIELD_BINARY [--seeds K] [--first-seed S] [--neurons N]
+                      [--families a,b] [--set KEY=VALUE]...
 
 Every draw writes a training CSV (noisy samples) and a test CSV (clean points), trains both,
 and reports the test MSE divided by the variance of the clean test values, and the training
@@ -64,13 +65,14 @@ def main():
     ap.add_argument("--neurons", type=int, default=64)
     ap.add_argument("--set", action="append", default=[], help="a meanfield override KEY=VALUE")
     ap.add_argument("--families", default=",".join(FAMILIES))
+    ap.add_argument("--first-seed", type=int, default=0)
     args = ap.parse_args()
     print("| family | seed | meanfield test MSE / var | MLP (64, 64) test MSE / var | ratio | meanfield train s | MLP fit s | optimizer, steps |")
     print("|---|---|---|---|---|---|---|---|")
     rows = []
     for name in args.families.split(","):
         family = FAMILIES[name]
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             rng = np.random.default_rng(1000 * (list(FAMILIES).index(name) + 1) + seed)
             d, samples, f = family(rng)
             z = rng.uniform(-1, 1, (samples, d)); y = f(z) + rng.normal(0, 0.05, samples)

@@ -290,7 +290,7 @@ fn default_validation() -> f64 {
     0.2
 }
 fn default_patience() -> usize {
-    10
+    5
 }
 fn default_min_improvement() -> f64 {
     1e-2
