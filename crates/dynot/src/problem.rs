@@ -174,6 +174,7 @@ impl Problem {
                 log_every: t.log_every,
                 seed,
                 evaluation: t.evaluation,
+                reassign: t.reassign,
             },
             init,
             target_points,

@@ -120,6 +120,9 @@ impl TransportRun {
         out.insert("delta", problem.settings.delta);
         out.insert("eps_pen", problem.settings.eps_pen);
         out.insert("best_start", solution.best_start);
+        out.insert("optimizer", problem.settings.optimizer.name());
+        out.insert("reassigned", solution.reassigned);
+        out.insert("phases", json!(solution.phases));
         for (k, v) in &solution.parts {
             out.insert(k.clone(), json!(v));
         }

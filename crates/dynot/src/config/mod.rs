@@ -36,6 +36,17 @@ pub enum PathOptimizer {
     Lbfgs,
 }
 
+impl PathOptimizer {
+    /// The name in the config (`gd`, `adam`, `lbfgs`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gd => "gd",
+            Self::Adam => "adam",
+            Self::Lbfgs => "lbfgs",
+        }
+    }
+}
+
 /// Anneal `delta` and `eps_pen` geometrically from `start_factor` times their final values
 /// down to them, over `stages` equal shares of the iterations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +104,11 @@ pub struct TransportConfig {
     /// Annealing of delta and eps_pen (omit for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anneal: Option<AnnealConfig>,
+    /// Between optimiser rounds, hand the end points to the particles by an exact assignment
+    /// (straight lines to them) while that lowers the objective. Applies where straight lines
+    /// are the cheapest paths: no obstacles, quicksand or acceleration control.
+    #[serde(default = "yes")]
+    pub reassign: bool,
     /// Extra starts from seeded perturbations of the initial paths; the best is kept.
     #[serde(default)]
     pub restarts: usize,
@@ -132,6 +148,9 @@ pub struct TransportConfig {
     pub log_every: usize,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> f64 {
     1.0
 }
@@ -208,6 +227,7 @@ impl TransportConfig {
             stop_window: default_stop_window(),
             init: PathInit::default(),
             anneal: None,
+            reassign: yes(),
             restarts: 0,
             perturbation: default_perturbation(),
             obstacles: Vec::new(),

@@ -1,23 +1,20 @@
 //! Minimising the objective over the trajectories: gradient descent with plateau learning-rate
 //! reduction and early stopping (the reference method), burn's Adam or L-BFGS; annealing of
-//! `delta` and `eps_pen`; seeded restarts keeping the best.
+//! `delta` and `eps_pen`; exact re-matching of the end points between optimiser rounds
+//! ([`reassign`](crate::reassign())); seeded restarts keeping the best.
+
+mod improve;
+mod stage;
 
 use crate::config::PathOptimizer;
-use burn::module::{Module, Param};
-use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
-use burn::tensor::{Device, Tensor};
-use meanfield_core::{Observer, Points, StopReason, host_vec, tensor_from};
+use burn::tensor::Device;
+use meanfield_core::{Observer, Points, StopReason, tensor_from};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
 use crate::{DynotError, Objective, Penalty, part};
-
-/// The free levels `x^1..x^L` as a trainable burn module.
-#[derive(Module, Debug)]
-struct Paths {
-    free: Param<Tensor<3>>,
-}
+use stage::{Paths, Stage};
 
 /// How to minimise.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +48,13 @@ pub struct SolveSettings {
     /// Evaluation of the objective (the fused host path needs a CPU device and
     /// [`Objective::has_fused_path`]).
     pub evaluation: meanfield_core::energy::Evaluation,
+    /// Re-match the end points exactly after each optimiser round and run the optimiser again
+    /// while that lowers the objective (only where [`Objective::straight_lines_are_cheapest`]).
+    pub reassign: bool,
 }
+
+/// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
+const MAX_ROUNDS: usize = 50;
 
 /// The best trajectories found and how the search ended.
 #[derive(Debug, Clone)]
@@ -72,6 +75,10 @@ pub struct Solution {
     pub best_start: usize,
     /// Why the search stopped early (a non-finite objective, an interrupt), if it did.
     pub stopped: Option<StopReason>,
+    /// What ran, in order: each optimiser round and each re-matching of the end points.
+    pub phases: Vec<String>,
+    /// Particles handed another end point, over all re-matchings.
+    pub reassigned: usize,
 }
 
 impl Solution {
@@ -168,7 +175,11 @@ pub fn solve(
     let mut best: Option<(f64, Vec<f64>, usize)> = None;
     let mut done = 0;
     let mut stopped = None;
+    let mut phases = Vec::new();
+    let mut reassigned = 0;
+    let reassign = settings.reassign && objective.straight_lines_are_cheapest();
     let total = settings.iterations * (settings.restarts + 1);
+    let seed = settings.seed;
     'starts: for start in 0..=settings.restarts {
         let mut free = init.to_vec();
         if start > 0 {
@@ -179,15 +190,13 @@ pub fn solve(
                 }
             }
         }
-        let mut paths = Paths {
-            free: Param::from_tensor(tensor_from::<3>(free, [n, levels, d], &device)),
-        };
+        let mut paths = Paths::new(free, [n, levels, d], &device);
         let per_stage = settings.iterations.div_ceil(stages.len());
         let mut left = settings.iterations;
         for (stage, &(delta, eps_pen)) in stages.iter().enumerate() {
             let last_stage = stage + 1 == stages.len();
-            let iterations = per_stage.min(left);
-            left -= iterations;
+            let mut budget = per_stage.min(left);
+            left -= budget;
             let run = Stage {
                 objective,
                 settings,
@@ -195,19 +204,67 @@ pub fn solve(
                 early_stop: last_stage,
                 fused,
                 started,
+                device: &device,
             };
-            let outcome = run.run(paths, iterations, done, monitor, observer, total);
-            paths = outcome.paths;
-            done += outcome.iterations;
-            if let Some(message) = outcome.stopped {
-                stopped = Some(message);
-                if let Some(value) = outcome.best_value {
-                    consider(&mut best, value, outcome.best_free, start);
+            // The stage's best over its rounds; a round that follows a tentative move and
+            // ends no lower is undone.
+            let mut stage_best: Option<(f64, Vec<f64>)> = None;
+            let mut rejected = 0;
+            let mut tentative = false;
+            for round in 0..MAX_ROUNDS {
+                let outcome = run.run(paths, budget.max(1), done, monitor, observer, total);
+                budget = budget.saturating_sub(outcome.iterations);
+                done += outcome.iterations;
+                phases.push(format!(
+                    "{}{}: {}, {} iterations, best objective {}",
+                    if start > 0 {
+                        format!("start {start}, ")
+                    } else {
+                        String::new()
+                    },
+                    run.label(stage, stages.len()),
+                    settings.optimizer.name(),
+                    outcome.iterations,
+                    outcome
+                        .best_value
+                        .map_or("none".into(), |v| format!("{v:.6}")),
+                ));
+                match outcome.best_value {
+                    Some(value) if stage_best.as_ref().is_none_or(|b| value < b.0) => {
+                        stage_best = Some((value, outcome.best_free));
+                        rejected = 0;
+                    }
+                    _ if tentative => {
+                        rejected += 1;
+                        phases.push("the move did not pay: back to the best trajectories".into());
+                    }
+                    _ => {}
                 }
-                break 'starts;
+                if let Some(message) = outcome.stopped {
+                    stopped = Some(message);
+                    if let Some((value, free)) = stage_best {
+                        consider(&mut best, value, free, start);
+                    }
+                    break 'starts;
+                }
+                let Some((value, free)) = &stage_best else {
+                    paths = outcome.paths;
+                    break;
+                };
+                let next = (reassign && round + 1 < MAX_ROUNDS)
+                    .then(|| run.improve(*value, free, rejected, budget > 0, seed ^ round as u64))
+                    .flatten();
+                let Some(step) = next else {
+                    paths = Paths::new(free.clone(), [n, levels, d], &device);
+                    break;
+                };
+                tentative = step.tentative;
+                phases.push(step.phase);
+                reassigned += step.moved;
+                paths = Paths::new(step.free, [n, levels, d], &device);
             }
-            if last_stage && let Some(value) = outcome.best_value {
-                consider(&mut best, value, outcome.best_free, start);
+            if last_stage && let Some((value, free)) = stage_best {
+                consider(&mut best, value, free, start);
             }
         }
     }
@@ -236,178 +293,14 @@ pub fn solve(
         iterations: done,
         best_start,
         stopped,
+        phases,
+        reassigned,
     }
 }
 
 fn consider(best: &mut Option<(f64, Vec<f64>, usize)>, value: f64, free: Vec<f64>, start: usize) {
     if best.as_ref().is_none_or(|b| value < b.0) {
         *best = Some((value, free, start));
-    }
-}
-
-/// One annealing stage at fixed `(delta, eps_pen)`.
-struct Stage<'a> {
-    objective: &'a Objective,
-    settings: &'a SolveSettings,
-    penalty: Penalty,
-    early_stop: bool,
-    fused: bool,
-    started: std::time::Instant,
-}
-
-struct StageOutcome {
-    paths: Paths,
-    iterations: usize,
-    best_value: Option<f64>,
-    best_free: Vec<f64>,
-    stopped: Option<StopReason>,
-}
-
-impl Stage<'_> {
-    fn run(
-        &self,
-        mut paths: Paths,
-        iterations: usize,
-        offset: usize,
-        monitor: Monitor<'_>,
-        observer: &mut dyn Observer,
-        total: usize,
-    ) -> StageOutcome {
-        let s = self.settings;
-        let mut lr = s.lr;
-        let mut best_value = None::<f64>;
-        let mut best_free = host_vec(paths.free.val().without_autodiff());
-        let mut best_history = Vec::new();
-        let mut since_best = 0;
-        let mut sgd = SgdConfig::new().init();
-        let mut adam = AdamConfig::new().init();
-        let mut lbfgs = LBFGSConfig::new()
-            .with_max_iter(1)
-            .with_max_eval(Some(25))
-            .with_history_size(20)
-            .with_line_search_fn(LineSearchFn::StrongWolfe)
-            .init();
-        let mut run = 0;
-        for it in 0..iterations {
-            let (parts, grads) = self.value_and_grads(&paths);
-            let value = part(&parts, "objective").unwrap_or(f64::NAN);
-            if !value.is_finite() {
-                return StageOutcome {
-                    paths,
-                    iterations: it,
-                    best_value,
-                    best_free,
-                    stopped: Some(StopReason::NonFinite(format!(
-                        "the objective is {value} at iteration {}; the best trajectories so far are kept",
-                        offset + it
-                    ))),
-                };
-            }
-            if best_value.is_none_or(|b| value < b) {
-                best_value = Some(value);
-                best_free = host_vec(paths.free.val().without_autodiff());
-                since_best = 0;
-            } else {
-                since_best += 1;
-            }
-            best_history.push(best_value.unwrap_or(value));
-            let step = offset + it;
-            if it % s.log_every == 0 || it + 1 == iterations {
-                self.log(step, &parts, lr, &paths, monitor, observer);
-            }
-            observer.progress(step + 1, total);
-            if let Some(why) = observer.stop_requested() {
-                if it % s.log_every != 0 && it + 1 != iterations {
-                    self.log(step, &parts, lr, &paths, monitor, observer);
-                }
-                return StageOutcome {
-                    paths,
-                    iterations: it + 1,
-                    best_value,
-                    best_free,
-                    stopped: Some(StopReason::Interrupted(format!(
-                        "stopped at iteration {step} of {total}: {why}; the best trajectories so far are kept"
-                    ))),
-                };
-            }
-            if self.early_stop && s.stop_window > 0 && it >= s.stop_window {
-                let then = best_history[it - s.stop_window];
-                let now = best_history[it];
-                if then - now < s.stop_tol * now.abs().max(1e-300) {
-                    run = it + 1;
-                    break;
-                }
-            }
-            if s.optimizer == PathOptimizer::Gd
-                && s.plateau_patience > 0
-                && since_best >= s.plateau_patience
-            {
-                lr *= 0.5;
-                since_best = 0;
-            }
-            paths = match s.optimizer {
-                PathOptimizer::Gd => sgd.step(lr, paths, grads),
-                PathOptimizer::Adam => adam.step(lr, paths, grads),
-                PathOptimizer::Lbfgs => {
-                    drop(grads);
-                    let closure = |p: Paths| {
-                        let (parts, grads) = self.value_and_grads(&p);
-                        (part(&parts, "objective").unwrap_or(f64::NAN), grads)
-                    };
-                    lbfgs.step(lr, paths, closure).0
-                }
-            };
-            run = it + 1;
-        }
-        StageOutcome {
-            paths,
-            iterations: run,
-            best_value,
-            best_free,
-            stopped: None,
-        }
-    }
-
-    /// The objective's parts and gradient: on the host when the stage is fused, else by
-    /// autodiff through the tensor expression.
-    fn value_and_grads(&self, paths: &Paths) -> (Vec<(String, f64)>, GradientsParams) {
-        if self.fused {
-            let free = paths.free.val().without_autodiff();
-            let shape = free.dims();
-            let device = free.device();
-            let (parts, g) = self
-                .objective
-                .fused_value_and_grad(&host_vec(free), &self.penalty);
-            let mut grads = GradientsParams::new();
-            grads.register(paths.free.id, tensor_from::<3>(g, shape, &device));
-            (parts, grads)
-        } else {
-            let eval = self.objective.evaluate(paths.free.val(), &self.penalty);
-            let grads = GradientsParams::from_grads(eval.total.backward(), paths);
-            (eval.parts, grads)
-        }
-    }
-
-    fn log(
-        &self,
-        step: usize,
-        parts: &[(String, f64)],
-        lr: f64,
-        paths: &Paths,
-        monitor: Monitor<'_>,
-        observer: &mut dyn Observer,
-    ) {
-        let mut values = parts.to_vec();
-        values.push(("lr".into(), lr));
-        values.push(("wall_seconds".into(), self.started.elapsed().as_secs_f64()));
-        values.push(("delta".into(), self.penalty.delta));
-        values.push(("eps_pen".into(), self.penalty.eps_pen));
-        let free = paths.free.val().without_autodiff();
-        let [n, levels, d] = free.dims();
-        let ends = Points::new(d, host_vec(free.narrow(1, levels - 1, 1).reshape([n, d])))
-            .expect("consistent shape");
-        values.extend(monitor(&ends, parts));
-        observer.scalars(step, step as f64, &values);
     }
 }
 
@@ -455,6 +348,7 @@ mod tests {
             log_every: 100,
             seed: 1,
             evaluation: meanfield_core::energy::Evaluation::Auto,
+            reassign: true,
         };
         let init: Vec<f64> = (1..=levels).map(|l| l as f64 / levels as f64).collect();
         let no_monitor = |_: &Points, _: &[(String, f64)]| Vec::new();

@@ -1,0 +1,168 @@
+//! Filling a hole of the terminal measure. A local optimiser leaves an end point where the
+//! mollified penalty has a local minimum: two end points sharing one part of the target while
+//! another part, farther than a few `delta`, is uncovered and does not pull. The residual
+//! `r(u) = (phi * (rho^N - rhobar))(u)` (with `phi` of variance `2 delta^2`) is most negative
+//! at such a hole and most positive at a surplus; moving one end point from a surplus to a hole
+//! and re-matching ([`reassign`](crate::reassign())) is the discrete move that does what a
+//! gradient step cannot. It is kept only when it lowers the objective.
+
+use meanfield_core::{Points, Result, squared_distance};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal};
+
+use crate::{Endpoint, Penalty};
+
+/// Candidate holes and surpluses tried per move (each pair costs one assignment and one
+/// evaluation of the objective).
+const CANDIDATES: usize = 4;
+
+/// Target points scanned for holes at most (a larger empirical target is strided).
+const MAX_HOLE_POINTS: usize = 4096;
+
+/// One end point moved from a surplus to a hole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    /// The particle whose end point moves.
+    pub particle: usize,
+    /// Where it goes.
+    pub to: Vec<f64>,
+    /// The residual there (negative: a hole).
+    pub residual_to: f64,
+    /// The residual where it was (positive: a surplus).
+    pub residual_from: f64,
+}
+
+/// The end points `ends` with the most promising moves first: pairs of the `CANDIDATES` most
+/// covered end points and the `CANDIDATES` deepest holes among the target's points (an
+/// empirical target) or `4 N` samples of it (a mixture, seeded by `seed`).
+pub fn candidate_moves(
+    endpoint: &Endpoint,
+    penalty: &Penalty,
+    ends: &Points,
+    seed: u64,
+) -> Result<Vec<Move>> {
+    let s2 = 2.0 * penalty.delta * penalty.delta;
+    let d = ends.d();
+    let norm = (2.0 * std::f64::consts::PI * s2).powf(-(d as f64) / 2.0);
+    let m = 1.0 / ends.n() as f64;
+    let residual = |u: &[f64]| -> f64 {
+        let own: f64 = ends
+            .iter()
+            .map(|y| (-squared_distance(u, y) / (2.0 * s2)).exp())
+            .sum();
+        m * norm * own - cross(endpoint, u, s2, norm)
+    };
+    let holes = hole_candidates(endpoint, ends.n(), seed)?;
+    let mut holes: Vec<(f64, Vec<f64>)> = holes.iter().map(|u| (residual(u), u.to_vec())).collect();
+    holes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut surplus: Vec<(f64, usize)> = ends.iter().map(residual).zip(0..).collect();
+    surplus.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut moves = Vec::new();
+    for (r_to, u) in holes.iter().take(CANDIDATES).filter(|h| h.0 < 0.0) {
+        for &(r_from, particle) in surplus.iter().take(CANDIDATES) {
+            if r_from > *r_to {
+                moves.push(Move {
+                    particle,
+                    to: u.clone(),
+                    residual_to: *r_to,
+                    residual_from: r_from,
+                });
+            }
+        }
+    }
+    Ok(moves)
+}
+
+/// `int phi(u - z) drhobar(z)`.
+fn cross(endpoint: &Endpoint, u: &[f64], s2: f64, norm: f64) -> f64 {
+    match endpoint {
+        Endpoint::Empirical { points, weights } => {
+            norm * points
+                .iter()
+                .zip(weights)
+                .map(|(z, w)| w * (-squared_distance(u, z) / (2.0 * s2)).exp())
+                .sum::<f64>()
+        }
+        Endpoint::Mixture { components } => components
+            .iter()
+            .map(|(p, mu, s)| {
+                let mut density = *p;
+                for c in 0..u.len() {
+                    let var = s[c] * s[c] + s2;
+                    let v = u[c] - mu[c];
+                    density *=
+                        (-v * v / (2.0 * var)).exp() / (2.0 * std::f64::consts::PI * var).sqrt();
+                }
+                density
+            })
+            .sum(),
+    }
+}
+
+/// Where holes may be: the target's own points, or samples of a mixture.
+fn hole_candidates(endpoint: &Endpoint, n: usize, seed: u64) -> Result<Points> {
+    match endpoint {
+        Endpoint::Empirical { points, .. } => {
+            let stride = points.n().div_ceil(MAX_HOLE_POINTS);
+            let kept: Vec<f64> = points
+                .iter()
+                .step_by(stride)
+                .flat_map(|z| z.to_vec())
+                .collect();
+            Points::new(points.d(), kept)
+        }
+        Endpoint::Mixture { components } => {
+            let mut rng = StdRng::seed_from_u64(seed ^ 0x4f1e);
+            let unit = Normal::new(0.0, 1.0).expect("unit normal");
+            let total: f64 = components.iter().map(|c| c.0).sum();
+            let d = endpoint.dim();
+            let mut data = Vec::with_capacity(4 * n * d);
+            for k in 0..4 * n {
+                // Stratified over the components by weight, so that each is represented.
+                let at = (k as f64 + 0.5) / (4 * n) as f64 * total;
+                let mut acc = 0.0;
+                let (_, mu, s) = components
+                    .iter()
+                    .find(|c| {
+                        acc += c.0;
+                        acc >= at
+                    })
+                    .unwrap_or(&components[components.len() - 1]);
+                data.extend((0..d).map(|c| mu[c] + s[c] * unit.sample(&mut rng)));
+            }
+            Points::new(d, data)
+        }
+    }
+}
+
+/// `ends` with the move applied.
+pub fn apply(ends: &Points, mv: &Move) -> Result<Points> {
+    let mut data = ends.as_slice().to_vec();
+    let d = ends.d();
+    data[mv.particle * d..(mv.particle + 1) * d].copy_from_slice(&mv.to);
+    Points::new(d, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two end points on one of two target points: the uncovered one is the hole, one of the
+    /// doubled end points the donor.
+    #[test]
+    fn the_uncovered_target_point_is_the_first_hole() {
+        let endpoint = Endpoint::Empirical {
+            points: Points::new(1, vec![0.0, 5.0]).unwrap(),
+            weights: vec![0.5, 0.5],
+        };
+        let penalty = Penalty::new(&endpoint, 0.1, 1.0);
+        let ends = Points::new(1, vec![0.0, 0.01]).unwrap();
+        let moves = candidate_moves(&endpoint, &penalty, &ends, 1).unwrap();
+        let first = &moves[0];
+        assert_eq!(first.to, vec![5.0]);
+        assert!(first.residual_to < 0.0 && first.residual_from > 0.0);
+        let moved = apply(&ends, first).unwrap();
+        assert!(moved.iter().any(|y| y[0] == 5.0));
+    }
+}

@@ -1,0 +1,102 @@
+//! Discrete moves between optimiser rounds, the moves no gradient step makes: an exact
+//! re-matching of the end points ([`reassign`](crate::reassign())), which never raises the
+//! objective, and, once they are matched, moving one end point from a surplus of the terminal
+//! measure to a hole ([`candidate_moves`](crate::candidate_moves)), which is tentative: the
+//! optimiser runs from it and the round is undone when it ends no lower.
+
+use meanfield_core::tensor_from;
+
+use super::stage::Stage;
+use crate::part;
+
+/// Tentative moves tried in a row from the same best trajectories before the stage ends.
+pub(super) const MAX_REJECTED: usize = 2;
+
+/// A move to start the next optimiser round from.
+pub(super) struct Improvement {
+    /// The free levels to start from.
+    pub(super) free: Vec<f64>,
+    /// What was done, for the summary's `phases`.
+    pub(super) phase: String,
+    /// Particles that changed end point.
+    pub(super) moved: usize,
+    /// Whether the move may raise the objective (a hole filled), so that the next round is
+    /// kept only when it ends lower.
+    pub(super) tentative: bool,
+}
+
+impl Stage<'_> {
+    /// The objective at the free levels `free`.
+    fn value(&self, free: &[f64]) -> f64 {
+        let parts = if self.fused {
+            self.objective.fused_value_and_grad(free, &self.penalty).0
+        } else {
+            let o = self.objective;
+            let t = tensor_from::<3>(free.to_vec(), [o.n(), o.levels, o.dim()], self.device);
+            o.evaluate(t, &self.penalty).parts
+        };
+        part(&parts, "objective").unwrap_or(f64::NAN)
+    }
+
+    /// The next start after the stage's best trajectories `free` (objective `value`): their
+    /// exact re-matching when it lowers the cost; else, when `moves_allowed` and fewer than
+    /// [`MAX_REJECTED`] moves failed from here (`rejected`), the `rejected`-th best hole
+    /// filling among those whose surplus and hole differ by at least half an end point's own
+    /// peak `phi(0)/N` (smaller contrasts are the penalty's normal ripple). `None`: nothing to
+    /// try.
+    pub(super) fn improve(
+        &self,
+        value: f64,
+        free: &[f64],
+        rejected: usize,
+        moves_allowed: bool,
+        seed: u64,
+    ) -> Option<Improvement> {
+        let o = self.objective;
+        let (n, levels, d) = (o.n(), o.levels, o.dim());
+        if let Some(r) = crate::reassign(&o.sources, free, levels).ok()? {
+            return Some(Improvement {
+                phase: format!(
+                    "re-matching: {} of {n} particles take another end point, (1/N) sum |y - x|^2 {:.6} -> {:.6}",
+                    r.moved, r.cost_before, r.cost_after
+                ),
+                free: r.free,
+                moved: r.moved,
+                tentative: false,
+            });
+        }
+        if !moves_allowed || rejected >= MAX_REJECTED {
+            return None;
+        }
+        let ends = crate::end_points(free, n, levels, d).ok()?;
+        let peak = (4.0 * std::f64::consts::PI * self.penalty.delta.powi(2))
+            .powf(-(d as f64) / 2.0)
+            / n as f64;
+        let identity: Vec<usize> = (0..n).collect();
+        let mut tried: Vec<_> = crate::candidate_moves(&o.endpoint, &self.penalty, &ends, seed)
+            .ok()?
+            .into_iter()
+            .filter(|mv| mv.residual_from - mv.residual_to >= 0.5 * peak)
+            .filter_map(|mv| {
+                let moved = crate::apply(&ends, &mv).ok()?;
+                let straight = crate::straight_lines(&o.sources, &moved, &identity, levels);
+                let (free, rematched) = match crate::reassign(&o.sources, &straight, levels).ok()? {
+                    Some(r) => (r.free, r.moved),
+                    None => (straight, 0),
+                };
+                Some((self.value(&free), free, mv, rematched))
+            })
+            .collect();
+        tried.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (after, free, mv, rematched) = tried.into_iter().nth(rejected)?;
+        Some(Improvement {
+            phase: format!(
+                "hole filled (tentative): particle {}'s end point moved to {:?} (residual {:.3e} there, {:.3e} where it was), {rematched} re-matched, objective {value:.6} -> {after:.6}",
+                mv.particle, mv.to, mv.residual_to, mv.residual_from
+            ),
+            free,
+            moved: rematched.max(1),
+            tentative: true,
+        })
+    }
+}
