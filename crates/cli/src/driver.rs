@@ -163,6 +163,9 @@ fn drive(
         clock.elapsed().as_secs_f64(),
     );
     folder.write_summary(&summary)?;
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     let logged = logger.finish(outcome.density.as_deref());
     let own = method.figures(folder.dir());
     logged?;
@@ -229,7 +232,7 @@ fn flatten(prefix: &str, value: &toml::Value, rows: &mut Vec<(String, HParam)>) 
 /// `summary.json`: the run's identity (`name`, `method`, `status` "ok", "interrupted" or
 /// "stopped", the stop's
 /// `message` and `stop_reason`, `seed`, `device`, `steps`, `wall_seconds`), then the method's
-/// own entries.
+/// own entries, then its `warnings` when there are any.
 fn summary(config: &RunConfig, method: &str, outcome: &RunOutcome, wall_seconds: f64) -> Value {
     let mut map = Map::new();
     map.insert("name".into(), json!(config.name));
@@ -252,6 +255,9 @@ fn summary(config: &RunConfig, method: &str, outcome: &RunOutcome, wall_seconds:
     // `wall_seconds`.
     for (key, value) in &outcome.summary {
         map.insert(key.clone(), value.clone());
+    }
+    if !outcome.warnings.is_empty() {
+        map.insert("warnings".into(), json!(outcome.warnings));
     }
     Value::Object(map)
 }

@@ -64,6 +64,10 @@ pub struct RunOutcome {
     pub summary: Vec<(String, Value)>,
     /// The density the driver's figures draw under the particles, when there is one.
     pub density: Option<Arc<dyn Target>>,
+    /// What the user should know about the result (a plan that is not optimal, a cost far
+    /// from its reference): `summary.json`'s `warnings`, and one `warning:` line each on
+    /// stderr.
+    pub warnings: Vec<String>,
 }
 
 impl RunOutcome {

@@ -13,6 +13,7 @@
 //! executes (files, figure, summary).
 
 pub mod config;
+mod diagnose;
 mod endpoint;
 mod error;
 mod figure;
@@ -28,6 +29,7 @@ mod run;
 mod solve;
 
 pub use config::TransportConfig;
+pub use diagnose::{COST_TOLERANCE, PLAN_TOLERANCE, PlanCheck, warnings};
 pub use endpoint::{Endpoint, Penalty};
 pub use error::{DynotError, Result};
 pub use figure::paths_figure;

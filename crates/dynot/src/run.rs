@@ -132,6 +132,18 @@ impl TransportRun {
         if let Some(exact) = &problem.exact {
             out.insert("exact_cost", exact.cost);
         }
+        let plan = problem.check_plan(ends)?;
+        if let Some(p) = &plan {
+            out.insert("plan_agreement", p.agreement);
+            if let Some(r) = p.cost_ratio {
+                out.insert("plan_cost_ratio", r);
+            }
+        }
+        let cost_ratio = problem
+            .exact
+            .as_ref()
+            .map(|e| solution.part("kinetic") / e.cost);
+        out.warnings = crate::warnings(cost_ratio, plan.as_ref());
         if let Some(target) = &problem.target {
             let mut rng = StdRng::seed_from_u64(self.seed ^ 0x3d3d);
             let reference = target.sample(self.mmd_samples, &mut rng);
@@ -178,6 +190,7 @@ impl Method for TransportRun {
             steps: solution.iterations,
             stopped: solution.stopped.clone(),
             summary: Vec::new(),
+            warnings: Vec::new(),
             density: self.problem.target.clone(),
         };
         self.summary(&solution, &ends, pushed.as_ref(), &mut out)?;

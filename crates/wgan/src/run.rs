@@ -107,6 +107,7 @@ impl Method for WganRun {
             stopped: outcome.stopped,
             summary: Vec::new(),
             density: None,
+            warnings: Vec::new(),
         };
         run.insert("loss", config.loss.name());
         run.insert("d", self.trainer.data().dim());

@@ -459,6 +459,7 @@ impl Method for ParticleFlow {
             stopped: outcome.stopped,
             summary,
             density: self.target.clone(),
+            warnings: Vec::new(),
         })
     }
 }

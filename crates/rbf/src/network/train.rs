@@ -590,6 +590,7 @@ impl Method for Trainer {
             stopped: outcome.stopped,
             summary,
             density: None,
+            warnings: Vec::new(),
         })
     }
 }
