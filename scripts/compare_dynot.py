@@ -29,6 +29,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -150,6 +151,7 @@ log_every = {log_every}
 {obstacles}
 """)
     out = f"{d}/out"
+    shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
     subprocess.run([exe, "run", f"{d}/run.toml", "--out", out], check=True, capture_output=True)
     wall = time.perf_counter() - t
@@ -271,8 +273,8 @@ SHAPES = {
 
 ANNEAL = 'anneal = { stages = 6, delta_factor = 8.0, eps_pen_factor = 1.0 }'
 EMPIRICAL = {
-    "lbfgs": 'optimizer = "lbfgs"\nlr = 1.0\niterations = 3000\n' + ANNEAL,
-    "adam": 'optimizer = "adam"\nlr = 0.003\niterations = 3000\n' + ANNEAL,
+    "lbfgs": 'optimizer = "lbfgs"\nlr = 1.0\niterations = 20000\n' + ANNEAL,
+    "adam": 'optimizer = "adam"\nlr = 0.003\niterations = 20000\n' + ANNEAL,
 }
 
 
@@ -304,6 +306,47 @@ def part_empirical(exe, tmp, draws, first_seed, sizes=(30, 100, 300, 1000)):
                       flush=True)
 
 
+def obstacle_layout(seed, n):
+    """Two disks of random centres and radii between N sources ~ U[0,1]^2 and N samples of
+    N((3.2, 0.5), 0.25^2), redrawn until no point is inside one."""
+    rng = np.random.default_rng(seed)
+    while True:
+        disks = [(rng.uniform(1.5, 2.2), rng.uniform(-0.1, 1.1), rng.uniform(0.15, 0.35)) for _ in range(2)]
+        x0, w = rng.uniform(0, 1, (n, 2)), rng.normal([3.2, 0.5], 0.25, (n, 2))
+        pts = np.concatenate([x0, w])
+        if all((np.hypot(pts[:, 0] - cx, pts[:, 1] - cy) > r).all() for cx, cy, r in disks):
+            return x0, w, disks
+
+
+OBSTACLE_SETTINGS = """optimizer = "lbfgs"
+lr = 1.0
+iterations = 3000
+anneal = { stages = 6, delta_factor = 8.0, eps_pen_factor = 1.0 }
+perturbation = 0.15
+obstacle_weight = 1e4"""
+
+
+def part_obstacles(exe, tmp, draws, first_seed, n=30):
+    print(f"\n## Fresh obstacle layouts: two random disks, N = {n} sources ~ U[0,1]^2 to N samples of "
+          "N((3.2, 0.5), 0.25^2), L = 24, delta = 0.03, eps_pen = 1e-3, L-BFGS annealed, obstacle_weight 1e4; "
+          "kinetic / the visibility-graph reference\n")
+    print("| restarts | draws | cost_ratio min / median / max | within 3% | within 1% | largest penetration | plan_agreement | seconds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for restarts in (0, 3):
+        rows = []
+        for seed in range(first_seed, first_seed + draws):
+            x0, w, disks = obstacle_layout(seed, n)
+            obstacles = "\n".join(
+                f'[[transport.obstacles]]\nkind = "disk"\ncenter = [{cx!r}, {cy!r}]\nradius = {r!r}' for cx, cy, r in disks)
+            s, _, wall, _ = meanfield(exe, tmp, f"o{seed}{restarts}", x0, w, 24, 0.03, 1e-3,
+                                      OBSTACLE_SETTINGS + f"\nrestarts = {restarts}", obstacles, log_every=50)
+            rows.append((s["cost_ratio"], s["obstacle_violation"], s["plan_agreement"], wall))
+        r = np.array(rows)
+        print(f"| {restarts} | {draws} | {spread(r[:, 0])} | {int((abs(r[:, 0] - 1) <= 0.03).sum())} / {draws} | "
+              f"{int((abs(r[:, 0] - 1) <= 0.01).sum())} / {draws} | {r[:, 1].max():.2e} | {spread(r[:, 2])} | {spread(r[:, 3])} |",
+              flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("exe")
@@ -318,6 +361,8 @@ def main():
             part_blobot(args.exe, tmp, args.draws, args.first_seed)
         if args.part in ("all", "empirical"):
             part_empirical(args.exe, tmp, max(1, args.draws // 2), args.first_seed)
+        if args.part in ("all", "obstacles"):
+            part_obstacles(args.exe, tmp, max(1, args.draws // 2), args.first_seed)
         if args.part in ("all", "speed"):
             part_speed(args.exe, tmp, max(1, args.draws // 10), args.first_seed)
 

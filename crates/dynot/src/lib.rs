@@ -38,7 +38,7 @@ pub use objective::{Acceleration, Objective, ObjectiveValue, part};
 pub use problem::Problem;
 pub use reassign::{Reassignment, end_points, reassign, straight_lines};
 pub use reference::exact_reference;
-pub use refill::{Move, apply, candidate_moves};
+pub use refill::{Move, apply, hole_filling_moves};
 pub use region::Region;
 pub use run::TransportRun;
 pub use solve::{Monitor, Solution, SolveSettings, solve};

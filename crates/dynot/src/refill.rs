@@ -1,8 +1,8 @@
-//! Filling a hole of the terminal measure. A local optimiser leaves an end point where the
+//! Filling the holes of the terminal measure. A local optimiser leaves an end point where the
 //! mollified penalty has a local minimum: two end points sharing one part of the target while
 //! another part, farther than a few `delta`, is uncovered and does not pull. The residual
 //! `r(u) = (phi * (rho^N - rhobar))(u)` (with `phi` of variance `2 delta^2`) is most negative
-//! at such a hole and most positive at a surplus; moving one end point from a surplus to a hole
+//! at such a hole and most positive at a surplus; moving end points from surpluses to holes
 //! and re-matching ([`reassign`](crate::reassign())) is the discrete move that does what a
 //! gradient step cannot. It is kept only when it lowers the objective.
 
@@ -12,10 +12,6 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
 use crate::{Endpoint, Penalty};
-
-/// Candidate holes and surpluses tried per move (each pair costs one assignment and one
-/// evaluation of the objective).
-const CANDIDATES: usize = 4;
 
 /// Target points scanned for holes at most (a larger empirical target is strided).
 const MAX_HOLE_POINTS: usize = 4096;
@@ -27,49 +23,70 @@ pub struct Move {
     pub particle: usize,
     /// Where it goes.
     pub to: Vec<f64>,
-    /// The residual there (negative: a hole).
+    /// The residual there before the move (negative: a hole).
     pub residual_to: f64,
-    /// The residual where it was (positive: a surplus).
+    /// The residual where it was before the move (positive: a surplus).
     pub residual_from: f64,
 }
 
-/// The end points `ends` with the most promising moves first: pairs of the `CANDIDATES` most
-/// covered end points and the `CANDIDATES` deepest holes among the target's points (an
-/// empirical target) or `4 N` samples of it (a mixture, seeded by `seed`).
-pub fn candidate_moves(
+/// Moves that fill the holes of the terminal measure from its surpluses, greedily: each takes
+/// the end point of largest residual to the candidate point of smallest residual, then updates
+/// the residuals for it, while the two differ by at least `min_contrast`. Candidate points are
+/// the target's points (an empirical target) or `4 N` stratified samples of it (a mixture,
+/// seeded by `seed`). Each end point moves at most once.
+pub fn hole_filling_moves(
     endpoint: &Endpoint,
     penalty: &Penalty,
     ends: &Points,
+    min_contrast: f64,
     seed: u64,
 ) -> Result<Vec<Move>> {
     let s2 = 2.0 * penalty.delta * penalty.delta;
     let d = ends.d();
     let norm = (2.0 * std::f64::consts::PI * s2).powf(-(d as f64) / 2.0);
     let m = 1.0 / ends.n() as f64;
+    let kernel = |a: &[f64], b: &[f64]| m * norm * (-squared_distance(a, b) / (2.0 * s2)).exp();
     let residual = |u: &[f64]| -> f64 {
-        let own: f64 = ends
-            .iter()
-            .map(|y| (-squared_distance(u, y) / (2.0 * s2)).exp())
-            .sum();
-        m * norm * own - cross(endpoint, u, s2, norm)
+        ends.iter().map(|y| kernel(u, y)).sum::<f64>() - cross(endpoint, u, s2, norm)
     };
     let holes = hole_candidates(endpoint, ends.n(), seed)?;
-    let mut holes: Vec<(f64, Vec<f64>)> = holes.iter().map(|u| (residual(u), u.to_vec())).collect();
-    holes.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut surplus: Vec<(f64, usize)> = ends.iter().map(residual).zip(0..).collect();
-    surplus.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut at_holes: Vec<f64> = holes.iter().map(residual).collect();
+    let mut at_ends: Vec<f64> = ends.iter().map(residual).collect();
+    let mut moved = vec![false; ends.n()];
     let mut moves = Vec::new();
-    for (r_to, u) in holes.iter().take(CANDIDATES).filter(|h| h.0 < 0.0) {
-        for &(r_from, particle) in surplus.iter().take(CANDIDATES) {
-            if r_from > *r_to {
-                moves.push(Move {
-                    particle,
-                    to: u.clone(),
-                    residual_to: *r_to,
-                    residual_from: r_from,
-                });
-            }
+    while moves.len() < ends.n() {
+        let Some((h, &r_to)) = at_holes
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+        else {
+            break;
+        };
+        let Some((j, &r_from)) = at_ends
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !moved[*j])
+            .max_by(|a, b| a.1.total_cmp(b.1))
+        else {
+            break;
+        };
+        if r_from - r_to < min_contrast {
+            break;
         }
+        let (to, from) = (holes.point(h), ends.point(j));
+        for (r, v) in at_holes.iter_mut().zip(holes.iter()) {
+            *r += kernel(v, to) - kernel(v, from);
+        }
+        for (r, v) in at_ends.iter_mut().zip(ends.iter()) {
+            *r += kernel(v, to) - kernel(v, from);
+        }
+        moved[j] = true;
+        moves.push(Move {
+            particle: j,
+            to: to.to_vec(),
+            residual_to: r_to,
+            residual_from: r_from,
+        });
     }
     Ok(moves)
 }
@@ -136,11 +153,13 @@ fn hole_candidates(endpoint: &Endpoint, n: usize, seed: u64) -> Result<Points> {
     }
 }
 
-/// `ends` with the move applied.
-pub fn apply(ends: &Points, mv: &Move) -> Result<Points> {
+/// `ends` with the `moves` applied.
+pub fn apply(ends: &Points, moves: &[Move]) -> Result<Points> {
     let mut data = ends.as_slice().to_vec();
     let d = ends.d();
-    data[mv.particle * d..(mv.particle + 1) * d].copy_from_slice(&mv.to);
+    for mv in moves {
+        data[mv.particle * d..(mv.particle + 1) * d].copy_from_slice(&mv.to);
+    }
     Points::new(d, data)
 }
 
@@ -149,7 +168,7 @@ mod tests {
     use super::*;
 
     /// Two end points on one of two target points: the uncovered one is the hole, one of the
-    /// doubled end points the donor.
+    /// doubled end points the donor, and one move levels the residuals.
     #[test]
     fn the_uncovered_target_point_is_the_first_hole() {
         let endpoint = Endpoint::Empirical {
@@ -158,11 +177,12 @@ mod tests {
         };
         let penalty = Penalty::new(&endpoint, 0.1, 1.0);
         let ends = Points::new(1, vec![0.0, 0.01]).unwrap();
-        let moves = candidate_moves(&endpoint, &penalty, &ends, 1).unwrap();
-        let first = &moves[0];
-        assert_eq!(first.to, vec![5.0]);
-        assert!(first.residual_to < 0.0 && first.residual_from > 0.0);
-        let moved = apply(&ends, first).unwrap();
+        let moves = hole_filling_moves(&endpoint, &penalty, &ends, 0.1, 1).unwrap();
+        // One move fills the hole; after it the residuals are level.
+        assert_eq!(moves.len(), 1, "{moves:?}");
+        assert_eq!(moves[0].to, vec![5.0]);
+        assert!(moves[0].residual_to < 0.0 && moves[0].residual_from > 0.0);
+        let moved = apply(&ends, &moves).unwrap();
         assert!(moved.iter().any(|y| y[0] == 5.0));
     }
 }

@@ -1,8 +1,8 @@
 //! Discrete moves between optimiser rounds, the moves no gradient step makes: an exact
 //! re-matching of the end points ([`reassign`](crate::reassign())), which never raises the
-//! objective, and, once they are matched, moving one end point from a surplus of the terminal
-//! measure to a hole ([`candidate_moves`](crate::candidate_moves)), which is tentative: the
-//! optimiser runs from it and the round is undone when it ends no lower.
+//! objective, and, once they are matched, moving end points from surpluses of the terminal
+//! measure to its holes ([`hole_filling_moves`](crate::hole_filling_moves)), which is
+//! tentative: the optimiser runs from it and the round is undone when it ends no lower.
 
 use meanfield_core::tensor_from;
 
@@ -10,7 +10,7 @@ use super::stage::Stage;
 use crate::part;
 
 /// Tentative moves tried in a row from the same best trajectories before the stage ends.
-pub(super) const MAX_REJECTED: usize = 2;
+pub(super) const MAX_REJECTED: usize = 3;
 
 /// A move to start the next optimiser round from.
 pub(super) struct Improvement {
@@ -40,10 +40,10 @@ impl Stage<'_> {
 
     /// The next start after the stage's best trajectories `free` (objective `value`): their
     /// exact re-matching when it lowers the cost; else, when `moves_allowed` and fewer than
-    /// [`MAX_REJECTED`] moves failed from here (`rejected`), the `rejected`-th best hole
-    /// filling among those whose surplus and hole differ by at least half an end point's own
-    /// peak `phi(0)/N` (smaller contrasts are the penalty's normal ripple). `None`: nothing to
-    /// try.
+    /// [`MAX_REJECTED`] tries failed from here (`rejected`), hole filling: the greedy moves
+    /// while surplus and hole differ by at least half an end point's own peak `phi(0)/N`
+    /// (smaller contrasts are the penalty's normal ripple), all of them at the first try and
+    /// half as many after each failed one. `None`: nothing to try.
     pub(super) fn improve(
         &self,
         value: f64,
@@ -72,30 +72,28 @@ impl Stage<'_> {
         let peak = (4.0 * std::f64::consts::PI * self.penalty.delta.powi(2))
             .powf(-(d as f64) / 2.0)
             / n as f64;
+        let moves =
+            crate::hole_filling_moves(&o.endpoint, &self.penalty, &ends, 0.5 * peak, seed).ok()?;
+        // The first `k` moves, halved after each rejection.
+        let k = moves.len() >> rejected;
+        if k == 0 {
+            return None;
+        }
+        let moved = crate::apply(&ends, &moves[..k]).ok()?;
         let identity: Vec<usize> = (0..n).collect();
-        let mut tried: Vec<_> = crate::candidate_moves(&o.endpoint, &self.penalty, &ends, seed)
-            .ok()?
-            .into_iter()
-            .filter(|mv| mv.residual_from - mv.residual_to >= 0.5 * peak)
-            .filter_map(|mv| {
-                let moved = crate::apply(&ends, &mv).ok()?;
-                let straight = crate::straight_lines(&o.sources, &moved, &identity, levels);
-                let (free, rematched) = match crate::reassign(&o.sources, &straight, levels).ok()? {
-                    Some(r) => (r.free, r.moved),
-                    None => (straight, 0),
-                };
-                Some((self.value(&free), free, mv, rematched))
-            })
-            .collect();
-        tried.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (after, free, mv, rematched) = tried.into_iter().nth(rejected)?;
+        let straight = crate::straight_lines(&o.sources, &moved, &identity, levels);
+        let (free, rematched) = match crate::reassign(&o.sources, &straight, levels).ok()? {
+            Some(r) => (r.free, r.moved),
+            None => (straight, 0),
+        };
+        let after = self.value(&free);
         Some(Improvement {
             phase: format!(
-                "hole filled (tentative): particle {}'s end point moved to {:?} (residual {:.3e} there, {:.3e} where it was), {rematched} re-matched, objective {value:.6} -> {after:.6}",
-                mv.particle, mv.to, mv.residual_to, mv.residual_from
+                "holes filled (tentative): {k} end points moved from surpluses (largest residual {:.3e}) to holes (deepest {:.3e}), {rematched} re-matched, objective {value:.6} -> {after:.6}",
+                moves[0].residual_from, moves[0].residual_to
             ),
             free,
-            moved: rematched.max(1),
+            moved: k.max(rematched),
             tentative: true,
         })
     }

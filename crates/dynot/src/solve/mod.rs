@@ -191,17 +191,17 @@ pub fn solve(
             }
         }
         let mut paths = Paths::new(free, [n, levels, d], &device);
-        let per_stage = settings.iterations.div_ceil(stages.len());
+        // Each stage gets an equal share of the iterations left and stops early by the same
+        // rule, so what one stage leaves goes to the next.
         let mut left = settings.iterations;
         for (stage, &(delta, eps_pen)) in stages.iter().enumerate() {
             let last_stage = stage + 1 == stages.len();
-            let mut budget = per_stage.min(left);
+            let mut budget = left.div_ceil(stages.len() - stage);
             left -= budget;
             let run = Stage {
                 objective,
                 settings,
                 penalty: Penalty::new(&objective.endpoint, delta, eps_pen),
-                early_stop: last_stage,
                 fused,
                 started,
                 device: &device,
@@ -263,6 +263,7 @@ pub fn solve(
                 reassigned += step.moved;
                 paths = Paths::new(step.free, [n, levels, d], &device);
             }
+            left += budget;
             if last_stage && let Some((value, free)) = stage_best {
                 consider(&mut best, value, free, start);
             }

@@ -30,7 +30,6 @@ pub(super) struct Stage<'a> {
     pub(super) objective: &'a Objective,
     pub(super) settings: &'a SolveSettings,
     pub(super) penalty: Penalty,
-    pub(super) early_stop: bool,
     pub(super) fused: bool,
     pub(super) started: std::time::Instant,
     pub(super) device: &'a Device,
@@ -124,7 +123,7 @@ impl Stage<'_> {
                     ))),
                 };
             }
-            if self.early_stop && s.stop_window > 0 && it >= s.stop_window {
+            if s.stop_window > 0 && it >= s.stop_window {
                 let then = best_history[it - s.stop_window];
                 let now = best_history[it];
                 if then - now < s.stop_tol * now.abs().max(1e-300) {
