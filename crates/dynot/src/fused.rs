@@ -19,13 +19,6 @@ fn kernel(a: &[f64], b: &[f64], s2: f64) -> (f64, [f64; 3]) {
 }
 
 impl Objective {
-    /// Whether the cheapest trajectories between given end points are straight lines at
-    /// constant speed (no obstacles, quicksand or acceleration control), so that
-    /// [`reassign`](crate::reassign()) may re-match the end points.
-    pub fn straight_lines_are_cheapest(&self) -> bool {
-        self.obstacles.is_empty() && self.quicksand.is_empty() && self.acceleration.is_none()
-    }
-
     /// Whether [`Objective::fused_value_and_grad`] covers every term of this objective
     /// (no obstacles, quicksand or acceleration; d <= 3).
     pub fn has_fused_path(&self) -> bool {

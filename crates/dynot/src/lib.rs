@@ -22,7 +22,7 @@ mod map;
 mod objective;
 mod problem;
 mod reassign;
-mod reference;
+pub(crate) mod reference;
 mod refill;
 mod region;
 mod run;

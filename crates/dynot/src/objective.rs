@@ -74,6 +74,23 @@ fn scalar(t: &Tensor<1>) -> f64 {
 }
 
 impl Objective {
+    /// Whether the cheapest trajectories between given end points are straight lines at
+    /// constant speed (no obstacles, quicksand or acceleration control), so that
+    /// [`reassign`](crate::reassign()) may re-match the end points.
+    pub fn straight_lines_are_cheapest(&self) -> bool {
+        self.obstacles.is_empty() && self.quicksand.is_empty() && self.acceleration.is_none()
+    }
+
+    /// Whether the cheapest trajectories between given end points are geodesics around the
+    /// obstacles at constant speed (2-D obstacles, no quicksand or acceleration control), so
+    /// that they can be re-routed along the visibility graph.
+    pub fn geodesics_are_cheapest(&self) -> bool {
+        !self.obstacles.is_empty()
+            && self.dim() == 2
+            && self.quicksand.is_empty()
+            && self.acceleration.is_none()
+    }
+
     /// Dimension.
     pub fn dim(&self) -> usize {
         self.sources.d()
@@ -82,6 +99,22 @@ impl Objective {
     /// Number of particles.
     pub fn n(&self) -> usize {
         self.sources.n()
+    }
+
+    /// `(1/N) sum_{i,l} |x_i^{l+1} - x_i^l|^2 / dt` of the free levels `free` (`[n, L, d]`), without
+    /// quicksand weights or `kinetic_weight`.
+    pub fn kinetic_of(&self, free: &[f64]) -> f64 {
+        let (n, levels, d) = (self.n(), self.levels, self.dim());
+        let mut sum = 0.0;
+        for i in 0..n {
+            let mut prev = self.sources.point(i);
+            for l in 0..levels {
+                let at = &free[(i * levels + l) * d..(i * levels + l + 1) * d];
+                sum += meanfield_core::squared_distance(prev, at);
+                prev = at;
+            }
+        }
+        sum * levels as f64 / n as f64
     }
 
     /// `x^0` as a `[n, 1, d]` tensor on `device`.

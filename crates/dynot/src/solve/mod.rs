@@ -48,8 +48,8 @@ pub struct SolveSettings {
     /// Evaluation of the objective (the fused host path needs a CPU device and
     /// [`Objective::has_fused_path`]).
     pub evaluation: meanfield_core::energy::Evaluation,
-    /// Re-match the end points exactly after each optimiser round and run the optimiser again
-    /// while that lowers the objective (only where [`Objective::straight_lines_are_cheapest`]).
+    /// Between optimiser rounds, make the discrete moves of [`improve`](stage::Stage) (where
+    /// [`Objective::straight_lines_are_cheapest`] or [`Objective::geodesics_are_cheapest`]).
     pub reassign: bool,
 }
 
@@ -177,7 +177,8 @@ pub fn solve(
     let mut stopped = None;
     let mut phases = Vec::new();
     let mut reassigned = 0;
-    let reassign = settings.reassign && objective.straight_lines_are_cheapest();
+    let reassign = settings.reassign
+        && (objective.straight_lines_are_cheapest() || objective.geodesics_are_cheapest());
     let total = settings.iterations * (settings.restarts + 1);
     let seed = settings.seed;
     'starts: for start in 0..=settings.restarts {
@@ -198,6 +199,9 @@ pub fn solve(
             let last_stage = stage + 1 == stages.len();
             let mut budget = left.div_ceil(stages.len() - stage);
             left -= budget;
+            // A stage that spends its share still tries one move, with one early-stopping
+            // window of iterations beyond it.
+            let mut grace = settings.stop_window.max(50);
             let run = Stage {
                 objective,
                 settings,
@@ -252,13 +256,19 @@ pub fn solve(
                     break;
                 };
                 let next = (reassign && round + 1 < MAX_ROUNDS)
-                    .then(|| run.improve(*value, free, rejected, budget > 0, seed ^ round as u64))
+                    .then(|| {
+                        let allowed = budget > 0 || grace > 0;
+                        run.improve(*value, free, rejected, allowed, seed ^ round as u64)
+                    })
                     .flatten();
                 let Some(step) = next else {
                     paths = Paths::new(free.clone(), [n, levels, d], &device);
                     break;
                 };
                 tentative = step.tentative;
+                if tentative && budget == 0 {
+                    budget = std::mem::take(&mut grace);
+                }
                 phases.push(step.phase);
                 reassigned += step.moved;
                 paths = Paths::new(step.free, [n, levels, d], &device);
