@@ -294,7 +294,8 @@ EMPIRICAL = {
 }
 
 
-def part_empirical(exe, tmp, draws, first_seed, sizes=(30, 100, 300, 1000)):
+def part_empirical(exe, tmp, draws, first_seed, sizes=(30, 100, 300, 1000), optimizers=tuple(EMPIRICAL),
+                   shapes=tuple(SHAPES)):
     print("\n## Fresh empirical clouds: N sources ~ U[0,1]^2 to N samples of a target shape; L = 20, "
           "eps_pen = 1e-3, delta = 0.3 / sqrt(N)\n")
     print("kinetic / W2^2 (cost_ratio), the plan's cost at exact costs / W2^2 (plan_cost_ratio), the "
@@ -305,8 +306,10 @@ def part_empirical(exe, tmp, draws, first_seed, sizes=(30, 100, 300, 1000)):
     print("|---" * 11 + "|")
     for n in sizes:
         delta = 0.3 / math.sqrt(n)
-        for shape, sample in SHAPES.items():
-            for k, opt in EMPIRICAL.items():
+        for shape in shapes:
+            sample = SHAPES[shape]
+            for k in optimizers:
+                opt = EMPIRICAL[k]
                 rows = []
                 for seed in range(first_seed, first_seed + draws):
                     rng = np.random.default_rng(seed)
@@ -369,6 +372,9 @@ def main():
     ap.add_argument("--part", default="all", choices=["all", "blobot", "speed", "empirical", "obstacles"])
     ap.add_argument("--draws", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=1000)
+    ap.add_argument("--sizes", default="30,100,300,1000", help="empirical: N values")
+    ap.add_argument("--optimizers", default=",".join(EMPIRICAL), help="empirical: optimizers")
+    ap.add_argument("--shapes", default=",".join(SHAPES), help="empirical: target shapes")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     print(f"# machine: {os.uname().machine}, {os.cpu_count()} cores; torch {torch.__version__}\n")
@@ -376,9 +382,10 @@ def main():
         if args.part in ("all", "blobot"):
             part_blobot(args.exe, tmp, args.draws, args.first_seed)
         if args.part in ("all", "empirical"):
-            part_empirical(args.exe, tmp, max(1, args.draws // 2), args.first_seed)
+            part_empirical(args.exe, tmp, args.draws, args.first_seed, [int(n) for n in args.sizes.split(",")],
+                           args.optimizers.split(","), args.shapes.split(","))
         if args.part in ("all", "obstacles"):
-            part_obstacles(args.exe, tmp, max(1, args.draws // 2), args.first_seed)
+            part_obstacles(args.exe, tmp, args.draws, args.first_seed)
         if args.part in ("all", "speed"):
             part_speed(args.exe, tmp, max(1, args.draws // 10), args.first_seed)
 

@@ -104,9 +104,10 @@ pub struct TransportConfig {
     /// Annealing of delta and eps_pen (omit for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anneal: Option<AnnealConfig>,
-    /// Between optimiser rounds, hand the end points to the particles by an exact assignment
-    /// (straight lines to them) while that lowers the objective. Applies where straight lines
-    /// are the cheapest paths: no obstacles, quicksand or acceleration control.
+    /// Between optimiser rounds, make discrete moves no gradient step makes: re-match the end
+    /// points exactly (straight lines to them), fill holes of the terminal measure, and around
+    /// 2-D obstacles re-route the paths along geodesics. Not with quicksand or acceleration
+    /// control.
     #[serde(default = "yes")]
     pub reassign: bool,
     /// Extra starts from seeded perturbations of the initial paths; the best is kept.
