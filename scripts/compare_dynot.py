@@ -258,7 +258,7 @@ def part_speed(exe, tmp, draws, first_seed):
             row, best, finals = [], None, []
             for k, opt in OPTIMIZERS.items():
                 s, trace, wall, _ = meanfield(exe, tmp, f"s{n}{len(disks)}{seed}{k}", x0, w, levels, delta, eps,
-                                              opt, obstacles, log_every=2)
+                                              opt, obstacles, log_every=20)
                 at = first_reach(trace, final)
                 finals.append(s["objective"])
                 row.append(f"{at:.3g} ({wall:.2f})" if at is not None else f"not reached ({s['objective'] / w2:.4f})")

@@ -22,7 +22,7 @@ mod map;
 mod objective;
 mod problem;
 mod reassign;
-pub(crate) mod reference;
+mod reference;
 mod refill;
 mod region;
 mod run;

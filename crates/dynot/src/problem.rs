@@ -116,26 +116,16 @@ impl Problem {
             }
             _ => None,
         };
-        let end_of = |i: usize| -> Vec<f64> {
-            match (t.init, &exact, &target_points) {
-                (PathInit::Assignment, Some(a), Some(z)) => z.point(a.matching[i]).to_vec(),
-                _ => endpoint.mean(),
+        let levels = t.levels;
+        let init = match (t.init, &exact, &target_points) {
+            (PathInit::Assignment, Some(a), Some(z)) => {
+                crate::straight_lines(&sources, z, &a.matching, levels)
+            }
+            _ => {
+                let centre = Points::new(d, endpoint.mean())?;
+                crate::straight_lines(&sources, &centre, &vec![0; n], levels)
             }
         };
-        let levels = t.levels;
-        let init = (0..n)
-            .flat_map(|i| {
-                let x = sources.point(i).to_vec();
-                let y = end_of(i);
-                (1..=levels).flat_map(move |l| {
-                    let s = l as f64 / levels as f64;
-                    x.iter()
-                        .zip(&y)
-                        .map(|(a, b)| a + s * (b - a))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
         let exact_images = match &t.target {
             EndpointTarget::Affine { .. } => target_points.clone(),
             _ => None,

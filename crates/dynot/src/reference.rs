@@ -179,24 +179,36 @@ impl VisibilityGraph {
         }
     }
 
-    /// The geodesic length from the tree's source to `target`, and the last corner on the way
-    /// (`None`: straight).
-    fn reach(&self, tree: &Tree, target: [f64; 2]) -> (f64, Option<usize>) {
+    /// The corners visible from `target`.
+    fn seen_from(&self, target: [f64; 2]) -> Vec<usize> {
+        (0..self.corners.len())
+            .filter(|&c| self.visible(self.corners[c], target))
+            .collect()
+    }
+
+    /// The geodesic length from the tree's source to `target` (which sees the corners `seen`),
+    /// and the last corner on the way (`None`: straight). A target inside an obstacle is
+    /// reached through the nearest reachable corner, the last segment crossing the obstacle.
+    fn reach(&self, tree: &Tree, target: [f64; 2], seen: &[usize]) -> (f64, Option<usize>) {
+        let via = |c: usize| (tree.to_corner[c] + dist(self.corners[c], target), Some(c));
+        let nearer =
+            |a: (f64, Option<usize>), b: (f64, Option<usize>)| if b.0 < a.0 { b } else { a };
         let direct = if self.visible(tree.source, target) {
             dist(tree.source, target)
         } else {
             f64::INFINITY
         };
-        (0..self.corners.len())
-            .filter(|&c| tree.to_corner[c].is_finite() && self.visible(self.corners[c], target))
-            .map(|c| (tree.to_corner[c] + dist(self.corners[c], target), Some(c)))
-            .fold((direct, None), |a, b| if b.0 < a.0 { b } else { a })
+        let best = seen.iter().map(|&c| via(c)).fold((direct, None), nearer);
+        if best.0.is_finite() {
+            return best;
+        }
+        (0..self.corners.len()).map(via).fold(best, nearer)
     }
 
     /// The geodesic from the tree's source to `target` as a polyline (both ends included).
-    fn polyline(&self, tree: &Tree, target: [f64; 2]) -> Vec<[f64; 2]> {
+    fn polyline(&self, tree: &Tree, target: [f64; 2], seen: &[usize]) -> Vec<[f64; 2]> {
         let mut back = vec![target];
-        let mut at = self.reach(tree, target).1;
+        let mut at = self.reach(tree, target, seen).1;
         while let Some(c) = at {
             back.push(self.corners[c]);
             at = tree.via[c];
@@ -211,7 +223,10 @@ impl VisibilityGraph {
         let tree = self.tree([source[0], source[1]]);
         targets
             .iter()
-            .map(|t| self.reach(&tree, [t[0], t[1]]).0)
+            .map(|t| {
+                let t = [t[0], t[1]];
+                self.reach(&tree, t, &self.seen_from(t)).0
+            })
             .collect()
     }
 }
@@ -226,7 +241,7 @@ struct Tree {
 
 /// Trajectories around `obstacles` (2-D): for each source `i`, the geodesic to `ends[matching[i]]`
 /// sampled at constant speed at `levels` levels after the source (`[n, levels, 2]` row-major),
-/// with the geodesic cost `(1/n) sum length^2`; `None` when some end point cannot be reached.
+/// with the geodesic cost `(1/n) sum length^2`; `None` when a source is inside an obstacle.
 pub(crate) fn geodesic_lines(
     obstacles: &[Region],
     sources: &Points,
@@ -236,11 +251,14 @@ pub(crate) fn geodesic_lines(
     let graph = VisibilityGraph::new(obstacles);
     let n = sources.n();
     let trees: Vec<Tree> = sources.iter().map(|x| graph.tree([x[0], x[1]])).collect();
+    let ends: Vec<[f64; 2]> = ends.iter().map(|y| [y[0], y[1]]).collect();
+    let seen: Vec<Vec<usize>> = ends.iter().map(|&y| graph.seen_from(y)).collect();
     let cost: Vec<f64> = trees
         .iter()
         .flat_map(|tree| {
             ends.iter()
-                .map(|y| graph.reach(tree, [y[0], y[1]]).0.powi(2))
+                .zip(&seen)
+                .map(|(&y, seen)| graph.reach(tree, y, seen).0.powi(2))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -248,10 +266,7 @@ pub(crate) fn geodesic_lines(
     let free = trees
         .iter()
         .zip(&matched.matching)
-        .flat_map(|(tree, &j)| {
-            let y = ends.point(j);
-            constant_speed(&graph.polyline(tree, [y[0], y[1]]), levels)
-        })
+        .flat_map(|(tree, &j)| constant_speed(&graph.polyline(tree, ends[j], &seen[j]), levels))
         .collect();
     Some(GeodesicPlan {
         free,

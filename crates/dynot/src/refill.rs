@@ -32,8 +32,8 @@ pub struct Move {
 /// Moves that fill the holes of the terminal measure from its surpluses, greedily: each takes
 /// the end point of largest residual to the candidate point of smallest residual, then updates
 /// the residuals for it, while the two differ by at least `min_contrast`. Candidate points are
-/// the target's points (an empirical target) or `4 N` stratified samples of it (a mixture,
-/// seeded by `seed`). Each end point moves at most once.
+/// the target's points (an empirical target, strided to [`MAX_HOLE_POINTS`]) or `4 N` (at
+/// most [`MAX_HOLE_POINTS`]) stratified samples of it (a mixture, seeded by `seed`). Each end point moves at most once.
 pub fn hole_filling_moves(
     endpoint: &Endpoint,
     penalty: &Penalty,
@@ -134,10 +134,11 @@ fn hole_candidates(endpoint: &Endpoint, n: usize, seed: u64) -> Result<Points> {
             let unit = Normal::new(0.0, 1.0).expect("unit normal");
             let total: f64 = components.iter().map(|c| c.0).sum();
             let d = endpoint.dim();
-            let mut data = Vec::with_capacity(4 * n * d);
-            for k in 0..4 * n {
+            let count = (4 * n).min(MAX_HOLE_POINTS);
+            let mut data = Vec::with_capacity(count * d);
+            for k in 0..count {
                 // Stratified over the components by weight, so that each is represented.
-                let at = (k as f64 + 0.5) / (4 * n) as f64 * total;
+                let at = (k as f64 + 0.5) / count as f64 * total;
                 let mut acc = 0.0;
                 let (_, mu, s) = components
                     .iter()

@@ -139,11 +139,16 @@ impl TransportRun {
                 out.insert("plan_cost_ratio", r);
             }
         }
+        // The exact cost is the kinetic energy's reference only for the plain problem (no
+        // quicksand or acceleration control).
+        let o = &problem.objective;
+        let comparable = o.straight_lines_are_cheapest() || o.geodesics_are_cheapest();
         let cost_ratio = problem
             .exact
             .as_ref()
+            .filter(|e| comparable && o.kinetic_weight > 0.0 && e.cost > 0.0)
             .map(|e| solution.part("kinetic") / e.cost);
-        out.warnings = crate::warnings(cost_ratio, plan.as_ref());
+        out.warnings = crate::warnings(cost_ratio, plan.as_ref(), problem.settings.reassign);
         if let Some(target) = &problem.target {
             let mut rng = StdRng::seed_from_u64(self.seed ^ 0x3d3d);
             let reference = target.sample(self.mmd_samples, &mut rng);

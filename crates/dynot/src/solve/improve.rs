@@ -2,7 +2,9 @@
 //! re-matching of the end points ([`reassign`](crate::reassign())), which never raises the
 //! objective, and, once they are matched, moving end points from surpluses of the terminal
 //! measure to its holes ([`hole_filling_moves`](crate::hole_filling_moves)), which is
-//! tentative: the optimiser runs from it and the round is undone when it ends no lower.
+//! tentative: the optimiser runs from it and the round is undone when it ends no lower; around
+//! 2-D obstacles, re-routing every path along its geodesic to exactly re-matched end points
+//! (tentative too).
 
 use meanfield_core::tensor_from;
 
@@ -85,12 +87,9 @@ impl Stage<'_> {
             return None;
         }
         let moved = crate::apply(&ends, &moves[..k]).ok()?;
-        let identity: Vec<usize> = (0..n).collect();
-        let straight = crate::straight_lines(&o.sources, &moved, &identity, levels);
-        let (free, rematched) = match crate::reassign(&o.sources, &straight, levels).ok()? {
-            Some(r) => (r.free, r.moved),
-            None => (straight, 0),
-        };
+        let matched = meanfield_core::metrics::exact_ot(&o.sources, &moved).ok()?;
+        let rematched = (0..n).filter(|&i| matched.matching[i] != i).count();
+        let free = crate::straight_lines(&o.sources, &moved, &matched.matching, levels);
         let after = self.value(&free);
         Some(Improvement {
             phase: format!(

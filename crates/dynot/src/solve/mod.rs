@@ -1,9 +1,11 @@
 //! Minimising the objective over the trajectories: gradient descent with plateau learning-rate
 //! reduction and early stopping (the reference method), burn's Adam or L-BFGS; annealing of
-//! `delta` and `eps_pen`; exact re-matching of the end points between optimiser rounds
-//! ([`reassign`](crate::reassign())); seeded restarts keeping the best.
+//! `delta` and `eps_pen`; discrete moves between optimiser rounds (exact re-matching of the end
+//! points, hole filling, re-routing around obstacles: [`improve`](stage::Stage::improve));
+//! seeded restarts keeping the best.
 
 mod improve;
+mod rounds;
 mod stage;
 
 use crate::config::PathOptimizer;
@@ -14,6 +16,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
 use crate::{DynotError, Objective, Penalty, part};
+use rounds::Progress;
 use stage::{Paths, Stage};
 
 /// How to minimise.
@@ -48,13 +51,11 @@ pub struct SolveSettings {
     /// Evaluation of the objective (the fused host path needs a CPU device and
     /// [`Objective::has_fused_path`]).
     pub evaluation: meanfield_core::energy::Evaluation,
-    /// Between optimiser rounds, make the discrete moves of [`improve`](stage::Stage) (where
-    /// [`Objective::straight_lines_are_cheapest`] or [`Objective::geodesics_are_cheapest`]).
+    /// Between optimiser rounds, make the discrete moves of
+    /// [`improve`](stage::Stage::improve) (where [`Objective::straight_lines_are_cheapest`] or
+    /// [`Objective::geodesics_are_cheapest`]).
     pub reassign: bool,
 }
-
-/// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
-const MAX_ROUNDS: usize = 50;
 
 /// The best trajectories found and how the search ended.
 #[derive(Debug, Clone)]
@@ -75,9 +76,9 @@ pub struct Solution {
     pub best_start: usize,
     /// Why the search stopped early (a non-finite objective, an interrupt), if it did.
     pub stopped: Option<StopReason>,
-    /// What ran, in order: each optimiser round and each re-matching of the end points.
+    /// What ran, in order: each optimiser round, each discrete move and each move undone.
     pub phases: Vec<String>,
-    /// Particles handed another end point, over all re-matchings.
+    /// Particles that changed end point by discrete moves that were kept.
     pub reassigned: usize,
 }
 
@@ -173,14 +174,17 @@ pub fn solve(
     let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xd1_0f);
     let noise = Normal::new(0.0, settings.perturbation.max(1e-300)).expect("valid std");
     let mut best: Option<(f64, Vec<f64>, usize)> = None;
-    let mut done = 0;
     let mut stopped = None;
     let mut phases = Vec::new();
     let mut reassigned = 0;
     let reassign = settings.reassign
         && (objective.straight_lines_are_cheapest() || objective.geodesics_are_cheapest());
-    let total = settings.iterations * (settings.restarts + 1);
-    let seed = settings.seed;
+    let mut progress = Progress {
+        done: 0,
+        total: settings.iterations * (settings.restarts + 1),
+        monitor,
+        observer,
+    };
     'starts: for start in 0..=settings.restarts {
         let mut free = init.to_vec();
         if start > 0 {
@@ -196,12 +200,8 @@ pub fn solve(
         // rule, so what one stage leaves goes to the next.
         let mut left = settings.iterations;
         for (stage, &(delta, eps_pen)) in stages.iter().enumerate() {
-            let last_stage = stage + 1 == stages.len();
-            let mut budget = left.div_ceil(stages.len() - stage);
-            left -= budget;
-            // A stage that spends its share still tries one move, with one early-stopping
-            // window of iterations beyond it.
-            let mut grace = settings.stop_window.max(50);
+            let share = left.div_ceil(stages.len() - stage);
+            left -= share;
             let run = Stage {
                 objective,
                 settings,
@@ -210,71 +210,26 @@ pub fn solve(
                 started,
                 device: &device,
             };
-            // The stage's best over its rounds; a round that follows a tentative move and
-            // ends no lower is undone.
-            let mut stage_best: Option<(f64, Vec<f64>)> = None;
-            let mut rejected = 0;
-            let mut tentative = false;
-            for round in 0..MAX_ROUNDS {
-                let outcome = run.run(paths, budget.max(1), done, monitor, observer, total);
-                budget = budget.saturating_sub(outcome.iterations);
-                done += outcome.iterations;
-                phases.push(format!(
-                    "{}{}: {}, {} iterations, best objective {}",
-                    if start > 0 {
-                        format!("start {start}, ")
-                    } else {
-                        String::new()
-                    },
-                    run.label(stage, stages.len()),
-                    settings.optimizer.name(),
-                    outcome.iterations,
-                    outcome
-                        .best_value
-                        .map_or("none".into(), |v| format!("{v:.6}")),
-                ));
-                match outcome.best_value {
-                    Some(value) if stage_best.as_ref().is_none_or(|b| value < b.0) => {
-                        stage_best = Some((value, outcome.best_free));
-                        rejected = 0;
-                    }
-                    _ if tentative => {
-                        rejected += 1;
-                        phases.push("the move did not pay: back to the best trajectories".into());
-                    }
-                    _ => {}
-                }
-                if let Some(message) = outcome.stopped {
-                    stopped = Some(message);
-                    if let Some((value, free)) = stage_best {
-                        consider(&mut best, value, free, start);
-                    }
-                    break 'starts;
-                }
-                let Some((value, free)) = &stage_best else {
-                    paths = outcome.paths;
-                    break;
-                };
-                let next = (reassign && round + 1 < MAX_ROUNDS)
-                    .then(|| {
-                        let allowed = budget > 0 || grace > 0;
-                        run.improve(*value, free, rejected, allowed, seed ^ round as u64)
-                    })
-                    .flatten();
-                let Some(step) = next else {
-                    paths = Paths::new(free.clone(), [n, levels, d], &device);
-                    break;
-                };
-                tentative = step.tentative;
-                if tentative && budget == 0 {
-                    budget = std::mem::take(&mut grace);
-                }
-                phases.push(step.phase);
-                reassigned += step.moved;
-                paths = Paths::new(step.free, [n, levels, d], &device);
+            let label = match start {
+                0 => run.label(stage, stages.len()),
+                _ => format!("start {start}, {}", run.label(stage, stages.len())),
+            };
+            let seed = settings.seed ^ ((start as u64) << 16 | stage as u64);
+            let rounds = run.rounds(paths, share, reassign, seed, &label, &mut progress);
+            left += rounds.left_over;
+            phases.extend(rounds.phases);
+            reassigned += rounds.reassigned;
+            let Some((value, free)) = rounds.best else {
+                stopped = rounds.stopped;
+                break 'starts;
+            };
+            if let Some(stop) = rounds.stopped {
+                stopped = Some(stop);
+                consider(&mut best, value, free, start);
+                break 'starts;
             }
-            left += budget;
-            if last_stage && let Some((value, free)) = stage_best {
+            paths = Paths::new(free.clone(), [n, levels, d], &device);
+            if stage + 1 == stages.len() {
                 consider(&mut best, value, free, start);
             }
         }
@@ -301,7 +256,7 @@ pub fn solve(
         levels,
         d,
         parts: eval.parts,
-        iterations: done,
+        iterations: progress.done,
         best_start,
         stopped,
         phases,

@@ -1,5 +1,5 @@
-//! One annealing stage at fixed `(delta, eps_pen)`: the optimiser's iterations with
-//! plateau halving (GD), early stopping, logging and stop requests.
+//! One optimiser round at fixed `(delta, eps_pen)`: the iterations with plateau halving (GD),
+//! early stopping, logging and stop requests.
 
 use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
@@ -36,7 +36,6 @@ pub(super) struct Stage<'a> {
 }
 
 pub(super) struct StageOutcome {
-    pub(super) paths: Paths,
     pub(super) iterations: usize,
     pub(super) best_value: Option<f64>,
     pub(super) best_free: Vec<f64>,
@@ -86,7 +85,6 @@ impl Stage<'_> {
             let value = part(&parts, "objective").unwrap_or(f64::NAN);
             if !value.is_finite() {
                 return StageOutcome {
-                    paths,
                     iterations: it,
                     best_value,
                     best_free,
@@ -108,13 +106,12 @@ impl Stage<'_> {
             if it % s.log_every == 0 || it + 1 == iterations {
                 self.log(step, &parts, lr, &paths, monitor, observer);
             }
-            observer.progress(step + 1, total);
+            observer.progress((step + 1).min(total), total);
             if let Some(why) = observer.stop_requested() {
                 if it % s.log_every != 0 && it + 1 != iterations {
                     self.log(step, &parts, lr, &paths, monitor, observer);
                 }
                 return StageOutcome {
-                    paths,
                     iterations: it + 1,
                     best_value,
                     best_free,
@@ -153,7 +150,6 @@ impl Stage<'_> {
             run = it + 1;
         }
         StageOutcome {
-            paths,
             iterations: run,
             best_value,
             best_free,

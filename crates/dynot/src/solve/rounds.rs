@@ -1,0 +1,134 @@
+//! The rounds of one annealing stage: the optimiser until its early-stopping rule, a discrete
+//! move ([`improve`](Stage::improve)), the optimiser again, and so on, keeping the stage's best
+//! trajectories and undoing the rounds after a tentative move that do not end lower.
+
+use meanfield_core::{Observer, StopReason};
+
+use super::Monitor;
+use super::stage::{Paths, Stage};
+
+/// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
+const MAX_ROUNDS: usize = 50;
+
+/// Where the iterations of a solve stand, for logging and progress.
+pub(super) struct Progress<'m, 'o> {
+    /// Iterations done before, over all stages and starts.
+    pub(super) done: usize,
+    /// The iteration budget of the whole solve.
+    pub(super) total: usize,
+    /// Extra numbers logged beside the objective.
+    pub(super) monitor: Monitor<'m>,
+    /// Where the numbers go.
+    pub(super) observer: &'o mut dyn Observer,
+}
+
+/// What a stage's rounds found.
+pub(super) struct Rounds {
+    /// The best objective and its free levels.
+    pub(super) best: Option<(f64, Vec<f64>)>,
+    /// What the stage's share did not use.
+    pub(super) left_over: usize,
+    /// Why the solve must stop (a non-finite objective, an interrupt), if it must.
+    pub(super) stopped: Option<StopReason>,
+    /// Each optimiser round and each move, for the summary.
+    pub(super) phases: Vec<String>,
+    /// Particles that changed end point by moves that were kept.
+    pub(super) reassigned: usize,
+}
+
+impl Stage<'_> {
+    /// Runs the rounds of this stage from `paths` with a share of `share` iterations; `moves`
+    /// allows the discrete moves, `seed` seeds their candidates and `label` names the stage in
+    /// the phases. A stage that spends its share still tries one tentative move, with one
+    /// early-stopping window (at least 50) of iterations beyond it; a re-matching made with no
+    /// iteration left is evaluated by one more.
+    pub(super) fn rounds(
+        &self,
+        mut paths: Paths,
+        share: usize,
+        moves: bool,
+        seed: u64,
+        label: &str,
+        progress: &mut Progress<'_, '_>,
+    ) -> Rounds {
+        let mut out = Rounds {
+            best: None,
+            left_over: 0,
+            stopped: None,
+            phases: Vec::new(),
+            reassigned: 0,
+        };
+        let mut budget = share;
+        let mut grace = self.settings.stop_window.max(50);
+        let mut used = 0;
+        let (mut rejected, mut tentative, mut pending) = (0, false, 0);
+        for round in 0..MAX_ROUNDS {
+            let outcome = self.run(
+                paths,
+                budget.max(1),
+                progress.done,
+                progress.monitor,
+                progress.observer,
+                progress.total,
+            );
+            budget = budget.saturating_sub(outcome.iterations);
+            used += outcome.iterations;
+            progress.done += outcome.iterations;
+            out.phases.push(format!(
+                "{label}: {}, {} iterations, best objective {}",
+                self.settings.optimizer.name(),
+                outcome.iterations,
+                outcome
+                    .best_value
+                    .map_or("none".into(), |v| format!("{v:.6}")),
+            ));
+            // A re-matching never raises the objective, so a tie keeps it.
+            let accepted = outcome.best_value.filter(|v| {
+                out.best
+                    .as_ref()
+                    .is_none_or(|b| *v < b.0 || (!tentative && *v <= b.0))
+            });
+            if let Some(value) = accepted {
+                out.best = Some((value, outcome.best_free));
+                out.reassigned += pending;
+                rejected = 0;
+            } else if tentative {
+                rejected += 1;
+                out.phases
+                    .push("the move did not pay: back to the best trajectories".into());
+            }
+            if let Some(stop) = outcome.stopped {
+                if !(tentative && matches!(stop, StopReason::NonFinite(_))) {
+                    out.stopped = Some(stop);
+                    break;
+                }
+                out.phases.push(
+                    "the move led to a non-finite objective: back to the best trajectories".into(),
+                );
+            }
+            let Some((value, free)) = &out.best else {
+                break;
+            };
+            let next = (moves && round + 1 < MAX_ROUNDS)
+                .then(|| self.improve(*value, free, rejected, budget > 0 || grace > 0, seed))
+                .flatten();
+            let Some(step) = next else {
+                break;
+            };
+            tentative = step.tentative;
+            if tentative && budget < grace {
+                budget = std::mem::take(&mut grace);
+            }
+            out.phases.push(step.phase);
+            pending = step.moved;
+            let shape = [
+                self.objective.n(),
+                self.objective.levels,
+                self.objective.dim(),
+            ];
+            paths = Paths::new(step.free, shape, self.device);
+        }
+        out.left_over = share.saturating_sub(used);
+        out
+    }
+}
