@@ -251,7 +251,7 @@ def part_speed(exe, tmp, draws, first_seed):
             delta = n ** (-0.99 / 2) / math.sqrt(2)
             w2 = exact_w2(x0, w)[0]
             problem = Problem(x0, w, levels, delta, eps, [((c[0], c[1]), c[2]) for c in disks])
-            final, secs, its, _ = blobot_method(problem)
+            final, secs, its, _ = blobot_method(problem, budget_s=240.0)
             obstacles = "\n".join(
                 f'[[transport.obstacles]]\nkind = "disk"\ncenter = [{c[0]}, {c[1]}]\nradius = {c[2]}'
                 for c in disks)
