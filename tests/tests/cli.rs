@@ -204,6 +204,57 @@ fn blob_strategies_run_and_descend() {
     }
 }
 
+/// The stiff 1-D seed flow (N = 100 on a grid, eps = N^-0.99, uniform target): RKC keeps
+/// the energy from increasing and ends at dopri5's KL and energy, in a fifth of its internal
+/// steps or fewer.
+#[test]
+fn rkc_follows_dopri5_on_a_stiff_blob_flow_in_fewer_steps() {
+    let run = |stepper: &str| {
+        let text = format!(
+            r#"
+name = "stiff"
+method = "blob"
+[particles]
+n = 100
+init = {{ kind = "grid", lo = [-0.5], hi = [0.5] }}
+[blob]
+eps = 0.010471285480508996
+[target]
+kind = "uniform_box"
+lo = [-1.0]
+hi = [1.0]
+[flow]
+stepper = {{ kind = "{stepper}", rtol = 1e-5, atol = 1e-8, max_step = 0.01 }}
+dt = 0.05
+t_final = 0.3
+[metrics]
+kde_bandwidth = 0.010471285480508996
+grid_cells = 600
+grid_lo = [-1.5]
+grid_hi = [1.5]
+"#
+        );
+        let (_dir, config, out) = scratch_run("stiff.toml", &text);
+        assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+        summary(&out)
+    };
+    let (rkc, dopri) = (run("rkc"), run("dopri5"));
+    assert_eq!(rkc["energy_monotone"], true);
+    let number = |s: &serde_json::Value, k: &str| s[k].as_f64().unwrap();
+    for key in ["kl_final", "energy_final"] {
+        let (a, b) = (number(&rkc, key), number(&dopri, key));
+        assert!((a - b).abs() < 1e-3 * b.abs(), "{key}: rkc {a}, dopri5 {b}");
+    }
+    let (steps, reference) = (
+        number(&rkc, "internal_steps_final"),
+        number(&dopri, "internal_steps_final"),
+    );
+    assert!(
+        5.0 * steps < reference,
+        "rkc {steps} steps, dopri5 {reference}"
+    );
+}
+
 /// Blob-specific bad input: eps <= 0, the Gaussian closed form outside its range, SVGD on a
 /// target without a score, a random batch of 1; the evaluation strategies' bad settings (a
 /// tolerance out of range, a cut-off or factorised overlap without the Gaussian mollifier, a

@@ -115,8 +115,9 @@ fn has_png(dir: &Path) -> bool {
 }
 
 /// The final positions of each particle flow match the uninterrupted run's to the bit: the
-/// blob method with the adaptive stepper (its step size is in the checkpoint), aggregation,
-/// SVGD, and Langevin (its noise stream continues where it stopped).
+/// blob method with each adaptive stepper (the step size, and RKC's spectral radius estimate,
+/// are in the checkpoint), aggregation, SVGD, and Langevin (its noise stream continues where
+/// it stopped).
 #[test]
 fn particle_flows_resume_bit_for_bit() {
     let svgd = MIXTURE
@@ -135,8 +136,13 @@ fn particle_flows_resume_bit_for_bit() {
             "[blob]\neps = 0.15",
             "[energy]\ndrift = { kind = \"neg_log_target\" }",
         );
+    let rkc = MIXTURE.replace(
+        "stepper = { kind = \"dopri5\" }",
+        "stepper = { kind = \"rkc\" }",
+    );
     for (label, text, stop) in [
         ("blob", MIXTURE.to_string(), 7),
+        ("blob rkc", rkc, 7),
         ("aggregation", SWARM.to_string(), 9),
         ("svgd", svgd, 5),
         ("langevin", langevin, 11),

@@ -5,10 +5,13 @@
 //! eps = 0.02 in d = 2 and 3 (cut-off at tolerance 1e-6 and, in d = 2, random batch p = 32
 //! against all pairs, with their errors), the mesh (2 lattice nodes per eps), and at
 //! N = 10^6 the mesh and random batch (the cut-off there visits about 100 times the pairs of
-//! N = 10^5 on this cloud: minutes, not run).
+//! N = 10^5 on this cloud: minutes, not run). `--crossover` instead times all pairs against
+//! the cut-off (tolerance 1e-8, `auto`'s default) for d = 1, 2, 3, three widths eps and N from
+//! 250 to 16000, with the share of the pairs the cell list visits: the measurements behind
+//! `auto`'s thresholds.
 //! Prints one JSON object per line; used by `scripts/bench_blob.sh`.
 //!
-//! `cargo run --release -p meanfield-blob --example blob_step -- 1000 10000 [--large]`
+//! `cargo run --release -p meanfield-blob --example blob_step -- 1000 10000 [--large | --crossover]`
 
 #[path = "../../core/examples/fixtures/peer_cloud.rs"]
 mod peer_cloud;
@@ -46,12 +49,24 @@ fn method(
     batch: usize,
     x: &Points,
 ) -> Box<dyn ParticleMethod> {
+    method_at(d, eps, evaluation, batch, 1e-6, x)
+}
+
+/// [`method`] with the cut-off's tolerance `tolerance`.
+fn method_at(
+    d: usize,
+    eps: f64,
+    evaluation: PairEvaluation,
+    batch: usize,
+    tolerance: f64,
+    x: &Points,
+) -> Box<dyn ParticleMethod> {
     let spec = MethodSpec {
         method: FlowMethod::Blob,
         blob: BlobConfig {
             evaluation,
             batch,
-            tolerance: 1e-6,
+            tolerance,
             // The mesh floors 1/rhobar as the quadrature does; the closed form does not.
             density_floor: 1e-12,
             ..BlobConfig::with_eps(eps)
@@ -103,7 +118,35 @@ fn cloud(n: usize, d: usize) -> (Points, Tensor<2>, Tensor<1>) {
     )
 }
 
+/// All pairs against the cut-off at `auto`'s tolerance, with the share of pairs visited.
+fn crossover() {
+    for d in 1..=3 {
+        for eps in [0.1, 0.03, 0.01] {
+            for n in [250, 500, 1000, 2000, 4000, 8000, 16000] {
+                let (p, x, m) = cloud(n, d);
+                let tol = 1e-8;
+                let radius = meanfield_blob::engine::cutoff_radius(eps, tol, d);
+                let share = meanfield_blob::engine::visited_pairs(p.as_slice(), d, radius)
+                    / (n * (n + 1) / 2) as f64;
+                let repeats = (2e7 / (n * n) as f64).clamp(2.0, 200.0) as usize;
+                let all = method_at(d, eps, PairEvaluation::Pairwise, 0, tol, &p);
+                let (pairs, _) = time(repeats, || velocity(all.as_ref(), &x, &m));
+                let cut = method_at(d, eps, PairEvaluation::Cutoff, 0, tol, &p);
+                let (cutoff, _) = time(repeats, || velocity(cut.as_ref(), &x, &m));
+                println!(
+                    "{{\"d\": {d}, \"eps\": {eps}, \"n\": {n}, \"visited_share\": {share:.4}, \"pairwise\": {pairs:.4e}, \"cutoff\": {cutoff:.4e}, \"pairwise_over_cutoff\": {:.3}}}",
+                    pairs / cutoff
+                );
+            }
+        }
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--crossover") {
+        crossover();
+        return;
+    }
     for n in sizes_from_args() {
         let (x, m) = peer_cloud(n);
         let points = Points::from_tensor(&x);

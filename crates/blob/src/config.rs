@@ -105,8 +105,8 @@ impl PairEvaluation {
 pub enum PairEvaluation {
     /// `random_batch` when `batch >= 2`; else `mesh` for the whole run when N >= 20000 and its
     /// estimated cost on the start is below half the pair engine's; else per evaluation
-    /// `cutoff` when N >= 2000 and the cell list visits fewer than half the pairs, `pairwise`
-    /// otherwise.
+    /// `cutoff` when its cell list visits fewer than half the pairs (N >= 1000) or 15% of them
+    /// (N >= 250), `pairwise` otherwise.
     #[default]
     Auto,
     /// All pairs, each once, vectorised.

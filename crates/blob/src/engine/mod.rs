@@ -47,8 +47,18 @@ impl TargetFactor {
     }
 }
 
-/// Below this many particles `auto` sums all pairs (measured: the cell list does not pay).
-pub const AUTO_CUTOFF_MIN_N: usize = 2000;
+/// Below this many particles `auto` sums all pairs without building a cell list.
+pub const AUTO_CUTOFF_MIN_N: usize = 250;
+
+/// Whether `auto` takes the cut-off for `n` particles whose cell list visits `visited` pairs:
+/// below half of all pairs from N = 1000, below 15% from [`AUTO_CUTOFF_MIN_N`]. Measured with
+/// `blob_step --crossover` (README, "Blob evaluation strategies"): a visited pair costs the
+/// cut-off about 1.8 times what a pair costs the all-pairs loop, and more below N = 1000 (the
+/// cell list's set-up).
+pub fn cutoff_pays(n: usize, visited: usize) -> bool {
+    let all = n * (n + 1) / 2;
+    n >= AUTO_CUTOFF_MIN_N && (20 * visited < 3 * all || (n >= 1000 && 2 * visited < all))
+}
 
 /// Below this many particles `auto` never takes the mesh.
 pub const AUTO_MESH_MIN_N: usize = 20_000;
@@ -63,8 +73,8 @@ pub enum PairStrategy {
         /// `r_c`.
         radius: f64,
     },
-    /// Per evaluation: the cut-off when N >= [`AUTO_CUTOFF_MIN_N`] and its cell list visits
-    /// fewer than half of the pairs, else all pairs.
+    /// Per evaluation: the cut-off where [`cutoff_pays`] for the pairs its cell list visits,
+    /// else all pairs.
     Auto {
         /// `r_c`.
         radius: f64,
@@ -84,15 +94,27 @@ pub fn cutoff_radius(eps: f64, tol: f64, d: usize) -> f64 {
 /// cut-off radius `radius`: the cell list's count when `auto` would take the cut-off, else
 /// all N(N+1)/2.
 pub fn pair_cost(x: &[f64], d: usize, radius: f64) -> f64 {
+    let n = x.len() / d;
+    let all = n * (n + 1) / 2;
+    if n < AUTO_CUTOFF_MIN_N {
+        return all as f64;
+    }
+    let visited = visited_pairs(x, d, radius);
+    if cutoff_pays(n, visited as usize) {
+        visited
+    } else {
+        all as f64
+    }
+}
+
+/// The pairs a cell list of radius `radius` visits for particles `x` (row-major `[n, d]`,
+/// d <= 3), whatever N.
+pub fn visited_pairs(x: &[f64], d: usize, radius: f64) -> f64 {
     fn visited<const D: usize>(x: &[f64], radius: f64) -> f64 {
         let n = x.len() / D;
         let axes: [Vec<f64>; D] = std::array::from_fn(|k| (0..n).map(|i| x[i * D + k]).collect());
-        let all = (n * (n + 1) / 2) as f64;
-        if n < AUTO_CUTOFF_MIN_N {
-            return all;
-        }
-        let cells = CellList::<D>::new(&std::array::from_fn(|k| axes[k].as_slice()), radius);
-        (cells.visited_pairs() as f64).min(all)
+        CellList::<D>::new(&std::array::from_fn(|k| axes[k].as_slice()), radius).visited_pairs()
+            as f64
     }
     match d {
         1 => visited::<1>(x, radius),
@@ -185,7 +207,7 @@ impl PairEngine {
             }
             PairStrategy::Auto { radius } if n >= AUTO_CUTOFF_MIN_N => {
                 let cells = CellList::new(&soa.x, radius);
-                if cells.visited_pairs() < n * (n + 1) / 4 {
+                if cutoff_pays(n, cells.visited_pairs()) {
                     cutoff_sum(factor, pair, soa, &cells)
                 } else {
                     all_pairs(factor, pair, soa)

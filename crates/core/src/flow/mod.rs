@@ -447,10 +447,7 @@ impl Method for ParticleFlow {
                 .write_csv(&dir.join("particles_final.csv"))?;
         }
         // Allowance per logged step: round-off (1e-12 relative), or the adaptive stepper's rtol.
-        let allowance = match self.flow.stepper {
-            StepperConfig::Dopri5 { rtol, .. } => rtol.max(1e-12),
-            _ => 1e-12,
-        };
+        let allowance = self.flow.stepper.rtol().unwrap_or(0.0).max(1e-12);
         let mut summary = self.summary.clone();
         summary.extend(outcome.summary(allowance));
         summary.push(("wall_seconds".into(), wall_seconds.into()));

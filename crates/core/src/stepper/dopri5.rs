@@ -81,6 +81,7 @@ impl DormandPrince {
         super::StepperState {
             internal_steps: self.steps,
             next_step: self.h.map(f64::to_bits),
+            ..super::StepperState::default()
         }
     }
 
