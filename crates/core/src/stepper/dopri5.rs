@@ -119,15 +119,8 @@ impl DormandPrince {
             let h_try = if last { dt - t } else { h };
             let (next, err) = DOPRI5.step(x.clone(), h_try, v)?;
             self.steps += 1;
-            let scale = x
-                .clone()
-                .abs()
-                .max_pair(next.clone().abs())
-                .mul_scalar(self.rtol)
-                .add_scalar(self.atol);
-            let ratio = (err.expect("embedded pair").abs() / scale)
-                .max()
-                .into_scalar::<f64>();
+            let error = err.expect("embedded pair");
+            let ratio = super::error_ratio(&x, &next, error, self.rtol, self.atol);
             // A non-finite estimate (a step far beyond stability overflowed) is a rejection.
             let factor = if !ratio.is_finite() {
                 0.1

@@ -21,6 +21,18 @@ use crate::{CoreError, Result};
 /// A velocity field evaluated on a state `[n, d]`.
 pub type Velocity<'a> = dyn FnMut(&Tensor<2>) -> Result<Tensor<2>> + 'a;
 
+/// The largest `|error| / (atol + rtol max(|x|, |next|))`: an adaptive step is accepted at
+/// most 1.
+fn error_ratio(x: &Tensor<2>, next: &Tensor<2>, error: Tensor<2>, rtol: f64, atol: f64) -> f64 {
+    let scale = x
+        .clone()
+        .abs()
+        .max_pair(next.clone().abs())
+        .mul_scalar(rtol)
+        .add_scalar(atol);
+    (error.abs() / scale).max().into_scalar::<f64>()
+}
+
 /// A stepper in a config (TOML `stepper = { kind = ... }`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]

@@ -227,13 +227,7 @@ impl Chebyshev {
             // local error.
             let error = (x.clone() - next.clone()).mul_scalar(0.8)
                 + (f0.clone() + f1.clone()).mul_scalar(0.4 * h_try);
-            let scale = x
-                .clone()
-                .abs()
-                .max_pair(next.clone().abs())
-                .mul_scalar(self.rtol)
-                .add_scalar(self.atol);
-            let ratio = (error.abs() / scale).max().into_scalar::<f64>();
+            let ratio = super::error_ratio(&x, &next, error, self.rtol, self.atol);
             let factor = if !ratio.is_finite() {
                 0.1
             } else if ratio == 0.0 {
