@@ -1,11 +1,12 @@
 //! The pair loop: one row `x_i` against a contiguous range of particles (structure of
 //! arrays), `LANES` pairs at a time in fixed-size arrays so that the compiler vectorises
-//! the arithmetic and [`exp`], compiled for AVX-512 and AVX2 as well and chosen at run time.
+//! the arithmetic and [`exp_with`], compiled for AVX-512 and AVX2 (each with FMA) as well and
+//! chosen at run time.
 
 use std::ops::Range;
 
 use super::factor::Factor;
-use meanfield_core::fast_exp::exp;
+use meanfield_core::fast_exp::exp_with;
 
 /// Pairs evaluated together (8 f64: one AVX-512 register, two AVX2 registers).
 const LANES: usize = 8;
@@ -59,19 +60,20 @@ pub(crate) fn row<F: Factor<D>, const D: usize>(
 ) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
+        let fma = std::arch::is_x86_feature_detected!("fma");
+        if fma && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F and FMA (checked just above).
             return unsafe { row_avx512(factor, pair, i, soa, range, gi, g) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above).
+        if fma && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above).
             return unsafe { row_avx2(factor, pair, i, soa, range, gi, g) };
         }
     }
-    row_portable(factor, pair, i, soa, range, gi, g)
+    row_portable::<F, D, false>(factor, pair, i, soa, range, gi, g)
 }
 
-/// [`row_portable`] compiled with the target feature `$feature`.
+/// [`row_portable`] compiled with the target features `$feature`, which include FMA.
 macro_rules! row_with_feature {
     ($name:ident, $feature:literal) => {
         #[cfg(target_arch = "x86_64")]
@@ -85,16 +87,17 @@ macro_rules! row_with_feature {
             gi: &mut [f64; D],
             g: &mut [Vec<f64>; D],
         ) -> f64 {
-            row_portable(factor, pair, i, soa, range, gi, g)
+            row_portable::<F, D, true>(factor, pair, i, soa, range, gi, g)
         }
     };
 }
 
-row_with_feature!(row_avx512, "avx512f");
-row_with_feature!(row_avx2, "avx2");
+row_with_feature!(row_avx512, "avx512f,fma");
+row_with_feature!(row_avx2, "avx2,fma");
 
+/// The pair loop; `FMA`: fused multiply-adds in `exp` (only where the target has FMA).
 #[inline(always)]
-fn row_portable<F: Factor<D>, const D: usize>(
+fn row_portable<F: Factor<D>, const D: usize, const FMA: bool>(
     factor: &F,
     pair: PairFactor,
     i: Row<D>,
@@ -107,13 +110,13 @@ fn row_portable<F: Factor<D>, const D: usize>(
     let mut grad = [[0.0; LANES]; D];
     let mut j = range.start;
     while j + LANES <= range.end {
-        lanes(factor, pair, i, soa, j, &mut energy, &mut grad, g);
+        lanes::<F, D, LANES, FMA>(factor, pair, i, soa, j, &mut energy, &mut grad, g);
         j += LANES;
     }
     let mut energy_tail = [0.0; 1];
     let mut grad_tail = [[0.0; 1]; D];
     while j < range.end {
-        lanes(factor, pair, i, soa, j, &mut energy_tail, &mut grad_tail, g);
+        lanes::<F, D, 1, FMA>(factor, pair, i, soa, j, &mut energy_tail, &mut grad_tail, g);
         j += 1;
     }
     for k in 0..D {
@@ -125,7 +128,7 @@ fn row_portable<F: Factor<D>, const D: usize>(
 /// Pairs `(i, j0 + l)` for `l < L`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn lanes<F: Factor<D>, const D: usize, const L: usize>(
+fn lanes<F: Factor<D>, const D: usize, const L: usize, const FMA: bool>(
     factor: &F,
     pair: PairFactor,
     i: Row<D>,
@@ -153,7 +156,7 @@ fn lanes<F: Factor<D>, const D: usize, const L: usize>(
     let mut v = [0.0; L];
     for l in 0..L {
         let log_j = if F::LOG { j_value[l] } else { 0.0 };
-        w[l] = pair.norm * i.m * m[l] * exp(log_j - r2[l] * pair.inv4);
+        w[l] = pair.norm * i.m * m[l] * exp_with::<FMA>(log_j - r2[l] * pair.inv4);
         v[l] = if F::LOG { w[l] } else { w[l] * j_value[l] };
         energy[l] += v[l];
     }
