@@ -1,7 +1,7 @@
 //! Interrupt and resume for every method: a run stopped at a step (`--stop-at-step`, the
 //! path a SIGINT takes) writes `summary.json` with status "interrupted", its figures, final
 //! positions and a checkpoint, and exits non-zero; `--resume` continues it to exactly the
-//! numbers of the uninterrupted run. Methods that cannot resume yet say so in one line.
+//! numbers of the uninterrupted run. Dynamic OT, which cannot resume yet, says so in one line.
 
 #[allow(dead_code)] // each test file uses a different subset of the helpers
 mod util;
@@ -197,52 +197,84 @@ fn a_resume_cannot_shorten_a_run_or_change_its_step() {
     assert!(err.contains("wgan.steps") && err.contains("below"), "{err}");
 }
 
-/// The RBF trainer and dynamic OT stop cleanly on an interrupt (status, files, one line) and
-/// say in one line that they cannot resume yet.
+/// A small RBF regression (2-D function data, 300 rows).
+const RBF: &str = r#"
+name = "rbf"
+method = "rbf_network"
+seed = 3
+[particles]
+n = 12
+[network]
+data = { kind = "function", f0 = "waves", nu = { kind = "uniform_box", lo = [-1.0, -1.0], hi = [1.0, 1.0] }, samples = 300, noise = 0.05 }
+steps = 60
+log_every = 10
+"#;
+
+/// The RBF trainer resumes to the uninterrupted run's model and logs: with Adam on minibatches
+/// (its moments and the batch stream continue), and with the default variable projection
+/// (L-BFGS's history continues), stopped between evaluations and at one. A resume that
+/// would shorten the run is refused.
 #[test]
-fn trainers_without_resume_stop_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let rbf = root().join("experiments/rbf_regression.toml");
-    let dynot = root().join("experiments/dynot_empirical.toml");
-    for (label, config, sets, stop) in [
-        (
-            "rbf",
-            rbf,
-            ["network.steps=200", "network.data.samples=300"],
-            "20",
-        ),
-        (
-            "dynot",
-            dynot,
-            ["transport.iterations=200", "particles.n=12"],
-            "15",
-        ),
+fn rbf_network_resumes_bit_for_bit() {
+    let adam = RBF.replace("steps = 60", "steps = 60\noptimizer = \"adam\"");
+    let no_stop = RBF.replace("log_every = 10", "log_every = 10\npatience = 0");
+    for (label, text, stop) in [
+        ("adam", adam.as_str(), 23),
+        ("adam", adam.as_str(), 30),
+        ("varpro", RBF, 20),
+        ("varpro", no_stop.as_str(), 40),
     ] {
-        let out = dir.path().join(label);
-        let (config_arg, out_arg) = (config.to_str().unwrap(), out.to_str().unwrap());
-        let args = [
-            "run",
-            config_arg,
-            "--out",
-            out_arg,
-            "--set",
-            sets[0],
-            "--set",
-            sets[1],
-            "--stop-at-step",
-            stop,
-        ];
-        let err = meanfield(&args).unwrap_err();
-        assert!(
-            err.contains("interrupted") && !err.contains('\n'),
-            "{label}: {err}"
-        );
-        assert_eq!(summary(&out)["status"], "interrupted", "{label}");
-        assert!(out.join("metrics.csv").exists(), "{label}");
-        let err = meanfield(&["run", "--resume", out_arg]).unwrap_err();
-        assert!(
-            err.contains("cannot resume yet") && !err.contains('\n'),
-            "{label}: {err}"
+        let (straight, resumed) = straight_and_resumed(text, stop, "particles_final.csv");
+        assert_eq!(
+            straight, resumed,
+            "{label} stopped at {stop}: resumed centres differ"
         );
     }
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "rbf.toml", RBF);
+    let out = dir.path().join("run");
+    assert_eq!(run_into(&config, &out).unwrap(), ExitCode::SUCCESS);
+    let args = [
+        "run",
+        "--resume",
+        out.to_str().unwrap(),
+        "--set",
+        "network.steps=30",
+    ];
+    let err = meanfield(&args).unwrap_err();
+    assert!(
+        err.contains("network.steps") && err.contains("below") && !err.contains('\n'),
+        "{err}"
+    );
+}
+
+/// Dynamic OT stops cleanly on an interrupt (status, files, one line) and says in one line
+/// that it cannot resume yet.
+#[test]
+fn dynamic_ot_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = root().join("experiments/dynot_empirical.toml");
+    let out = dir.path().join("dynot");
+    let (config_arg, out_arg) = (config.to_str().unwrap(), out.to_str().unwrap());
+    let args = [
+        "run",
+        config_arg,
+        "--out",
+        out_arg,
+        "--set",
+        "transport.iterations=200",
+        "--set",
+        "particles.n=12",
+        "--stop-at-step",
+        "15",
+    ];
+    let err = meanfield(&args).unwrap_err();
+    assert!(err.contains("interrupted") && !err.contains('\n'), "{err}");
+    assert_eq!(summary(&out)["status"], "interrupted");
+    assert!(out.join("metrics.csv").exists());
+    let err = meanfield(&["run", "--resume", out_arg]).unwrap_err();
+    assert!(
+        err.contains("cannot resume yet") && !err.contains('\n'),
+        "{err}"
+    );
 }

@@ -87,7 +87,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     {
         bail!(
             "{}: `{}` runs cannot resume yet; --resume continues particle flows (blob, \
-             aggregation, svgd, langevin, ...) and wgan runs",
+             aggregation, svgd, langevin, ...), rbf_network and wgan runs",
             dir.display(),
             config.method.name()
         );

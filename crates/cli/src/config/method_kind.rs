@@ -40,7 +40,7 @@ impl MethodKind {
 
     /// Whether runs of this method can continue from a checkpoint (`--resume`).
     pub fn can_resume(self) -> bool {
-        matches!(self, Self::Flow(_) | Self::Wgan)
+        matches!(self, Self::Flow(_) | Self::Wgan | Self::RbfNetwork)
     }
 
     /// The name written into summaries.

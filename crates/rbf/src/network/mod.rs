@@ -15,6 +15,7 @@ mod init;
 mod kernel;
 mod model;
 mod predict;
+mod resume;
 mod train;
 
 pub use checkpoint::{CHECKPOINT, SHAPE, load_checkpoint, save_checkpoint};
@@ -27,4 +28,5 @@ pub use init::MAX_LEAST_SQUARES_NEURONS;
 pub use kernel::{Gradient, HostNetwork};
 pub use model::{RbfNetwork, Trainable};
 pub use predict::{PREDICT_CHUNK, predict_file};
+pub use resume::RESUME;
 pub use train::{EVAL_ROWS, Trained, Trainer};

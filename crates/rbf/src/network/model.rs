@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use meanfield_core::{host_vec, tensor_from};
@@ -32,6 +32,20 @@ pub struct Trainable {
     pub bias: bool,
 }
 
+/// The parameters' ids, fixed so that an optimiser state saved by one run (keyed by parameter
+/// id) applies to the network its resume rebuilds.
+const CENTRES: u64 = 1;
+const WEIGHTS: u64 = 2;
+const LOG_EPS: u64 = 3;
+const BIAS: u64 = 4;
+
+/// A trainable parameter with the id `id`.
+fn param<const D: usize>(id: u64, value: Tensor<D>) -> Param<Tensor<D>> {
+    let mut param = Param::from_tensor(value);
+    param.id = ParamId::from(id);
+    param
+}
+
 impl RbfNetwork {
     /// From centres `[N, d]`, weights `[N]`, widths `[1]` (shared) or `[N]` and the bias, on
     /// the centres' device.
@@ -45,10 +59,10 @@ impl RbfNetwork {
         let device = centres.device();
         let bias = Tensor::<1>::ones([1], &device).mul_scalar(bias);
         Self {
-            centres: Param::from_tensor(centres),
-            weights: Param::from_tensor(weights).set_require_grad(trained.weights),
-            log_eps: Param::from_tensor(eps.log()).set_require_grad(trained.widths),
-            bias: Param::from_tensor(bias).set_require_grad(trained.bias),
+            centres: param(CENTRES, centres),
+            weights: param(WEIGHTS, weights).set_require_grad(trained.weights),
+            log_eps: param(LOG_EPS, eps.log()).set_require_grad(trained.widths),
+            bias: param(BIAS, bias).set_require_grad(trained.bias),
         }
     }
 
@@ -174,9 +188,8 @@ impl RbfNetwork {
             self.bias.val().is_require_grad(),
         );
         Self {
-            weights: Param::from_tensor(tensor_from(a, [n], &device)).set_require_grad(trained.0),
-            bias: Param::from_tensor(tensor_from(vec![b], [1], &device))
-                .set_require_grad(trained.1),
+            weights: param(WEIGHTS, tensor_from(a, [n], &device)).set_require_grad(trained.0),
+            bias: param(BIAS, tensor_from(vec![b], [1], &device)).set_require_grad(trained.1),
             ..self
         }
     }

@@ -19,6 +19,7 @@ use super::config::{LrScaling, NetworkConfig, OptimizerKind, WeightInit, Widths}
 use super::init::{MAX_LEAST_SQUARES_NEURONS, centres_from_data, least_squares, spacing_width};
 use super::kernel::Gradient;
 use super::model::Trainable;
+use super::resume::{self, ResumePoint, TrainState};
 use super::{Dataset, RbfNetwork};
 use crate::error::Result;
 
@@ -54,6 +55,8 @@ pub struct Trainer {
     validation: Dataset,
     /// Seconds spent placing the centres and fitting the start.
     start_seconds: f64,
+    /// Where the next run continues from (set by [`Method::resume`]).
+    resumed: Option<ResumePoint>,
 }
 
 /// Tensors of a set of rows: inputs, labels, weights.
@@ -146,6 +149,7 @@ impl Trainer {
             validation,
             config,
             start_seconds: 0.0,
+            resumed: None,
         };
         if matches!(optimizer, OptimizerKind::Lbfgs | OptimizerKind::Varpro) {
             // L-BFGS runs in blocks of `log_every` iterations (see `train`).
@@ -301,7 +305,7 @@ impl Trainer {
     /// Trains, reporting to `observer` and (when given) writing the model kept into
     /// `checkpoint_dir` at each evaluation that changes it, so an interrupted run keeps it: the
     /// best so far by the validation error (the training loss without validation data), or,
-    /// with `patience = 0`, the last.
+    /// with `patience = 0`, the last. There too, at a stop and at the end, the resume point.
     ///
     /// # Errors
     /// Checkpoint write errors.
@@ -310,14 +314,27 @@ impl Trainer {
         observer: &mut dyn Observer,
         checkpoint_dir: Option<&Path>,
     ) -> Result<Trained> {
+        self.train_from(None, observer, checkpoint_dir)
+    }
+
+    /// [`Trainer::train`] from the start, or from a resume point.
+    fn train_from(
+        &self,
+        resumed: Option<ResumePoint>,
+        observer: &mut dyn Observer,
+        checkpoint_dir: Option<&Path>,
+    ) -> Result<Trained> {
         let ad = self.device.clone().autodiff();
-        let mut model = self.model(&ad);
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0xba7c);
         let eval_train = self.train.sample_rows(EVAL_ROWS, &mut rng);
         let eval_val = self.validation.sample_rows(EVAL_ROWS, &mut rng);
         let (step_size, dt) = self.step_and_time();
-        let mut sgd = SgdConfig::new().init();
-        let mut adam = AdamConfig::new().init();
+        let lbfgs_steps = matches!(self.optimizer, OptimizerKind::Lbfgs | OptimizerKind::Varpro);
+        let mut first_order = if self.optimizer == OptimizerKind::Adam {
+            AdamConfig::new().init()
+        } else {
+            SgdConfig::new().init()
+        };
         // L-BFGS runs `log_every` iterations per call: each call re-evaluates its starting
         // point, so one iteration per call would cost a loss and gradient more per iteration.
         let mut lbfgs = LBFGSConfig::new()
@@ -329,16 +346,39 @@ impl Trainer {
             .with_line_search_fn(LineSearchFn::StrongWolfe)
             .init();
         let batch = self.config.batch_size.min(self.train.len());
+        let minibatches = !self.optimizer.is_full_batch();
         let mut track = Track::default();
-        let mut best = model.clone();
-        let mut done = 0;
-        let mut step = 0;
+        let (mut model, mut best, mut step) = (self.model(&ad), self.model(&ad), 0);
+        // The evaluation at a resumed step was done before its stop.
+        let mut evaluated = resumed.is_some();
+        if let Some(point) = resumed {
+            let s = point.state;
+            track = Track {
+                best: s.best,
+                best_step: s.best_step,
+                stale: s.stale,
+                energy: s.energy,
+                ..Track::default()
+            };
+            (model, best, step) = (point.current, point.best, s.step);
+            if lbfgs_steps {
+                lbfgs = lbfgs.load_record(point.optimizer);
+            } else {
+                first_order = first_order.load_record(point.optimizer);
+            }
+            // The minibatches drawn before the stop, drawn again: the stream goes on from there.
+            for _ in 0..step * usize::from(minibatches) {
+                self.train.sample_rows(batch, &mut rng);
+            }
+        }
         loop {
-            // Asked once per step: an interrupt logs the step it stops at.
+            // Asked once per step; a stop between evaluations logs nothing more, so that its
+            // resume logs exactly what the uninterrupted run does.
             let stop = (step > 0 && step < self.steps)
                 .then(|| observer.stop_requested())
                 .flatten();
-            if step % self.log_every == 0 || step == self.steps || stop.is_some() {
+            let scheduled = step % self.log_every == 0 || step == self.steps;
+            if !std::mem::take(&mut evaluated) && scheduled {
                 let (train_mse, train_loss) = self.errors(&model, &eval_train);
                 if !train_loss.is_finite() {
                     track.stopped = Some(StopReason::NonFinite(format!(
@@ -371,8 +411,19 @@ impl Trainer {
                 if val.is_some() && self.config.patience > 0 && track.stale >= self.config.patience
                 {
                     track.early_stop = Some(step);
-                    break;
                 }
+            }
+            let end = stop.is_some() || step == self.steps || track.early_stop.is_some();
+            if let (true, Some(dir)) = (end, checkpoint_dir) {
+                let record = if lbfgs_steps {
+                    lbfgs.to_record()
+                } else {
+                    first_order.to_record()
+                };
+                resume::save(dir, &track.state(step), &model, record)?;
+            }
+            if track.early_stop.is_some() {
+                break;
             }
             if let Some(why) = stop {
                 track.stopped = Some(StopReason::Interrupted(format!(
@@ -396,24 +447,20 @@ impl Trainer {
                     let closure = |m: RbfNetwork| self.projected_loss_and_grads(&m);
                     self.projected(lbfgs.step(step_size, model, closure).0)
                 }
-                opt => {
-                    let grads = if opt.is_full_batch() {
-                        self.loss_and_grads(&model, &self.train).1
-                    } else {
+                _ => {
+                    let grads = if minibatches {
                         let rows = self.train.sample_rows(batch, &mut rng);
                         self.loss_and_grads(&model, &rows).1
-                    };
-                    if opt == OptimizerKind::Adam {
-                        adam.step(step_size, model, grads)
                     } else {
-                        sgd.step(step_size, model, grads)
-                    }
+                        self.loss_and_grads(&model, &self.train).1
+                    };
+                    first_order.step(step_size, model, grads)
                 }
             };
             step += advance;
-            done = step;
-            observer.progress(done, self.steps);
+            observer.progress(step, self.steps);
         }
+        let done = step;
         let best_centres = Points::from_tensor(&best.centres());
         if track.stopped.is_none() {
             observer.snapshot(done, done as f64 * dt, &best_centres);
@@ -528,6 +575,17 @@ struct Track {
 }
 
 impl Track {
+    /// The bookkeeping a resume at `step` continues from.
+    fn state(&self, step: usize) -> TrainState {
+        TrainState {
+            step,
+            best: self.best,
+            best_step: self.best_step,
+            stale: self.stale,
+            energy: self.energy.clone(),
+        }
+    }
+
     /// Records the error at `step`; true when it is the best so far. Only a decrease by more
     /// than the fraction `min_improvement` of the best resets the count of stale evaluations.
     fn improves(&mut self, step: usize, error: f64, min_improvement: f64) -> bool {
@@ -555,6 +613,25 @@ impl Method for Trainer {
         "rbf_network"
     }
 
+    /// Loads the resume point of `dir`; a `network.steps` below the steps done is an error.
+    fn resume(&mut self, dir: &Path) -> meanfield_core::Result<usize> {
+        let ad = self.device.clone().autodiff();
+        let point = resume::load(dir, || self.model(&ad))?;
+        let done = point.state.step;
+        if done > self.steps {
+            return Err(CoreError::config(
+                "network.steps",
+                format!(
+                    "{}: {} is below the {done} steps already done",
+                    dir.display(),
+                    self.steps
+                ),
+            ));
+        }
+        self.resumed = Some(point);
+        Ok(done)
+    }
+
     /// Trains (see [`Trainer::train`]), checkpointing into `dir`, and writes the best model's
     /// centres as `particles_final.csv`; the summary holds the settings, the loss check and
     /// the best model's metrics.
@@ -564,7 +641,8 @@ impl Method for Trainer {
         dir: Option<&Path>,
     ) -> meanfield_core::Result<RunOutcome> {
         let clock = std::time::Instant::now();
-        let trained = self.train(observer, dir)?;
+        let resumed = self.resumed.take();
+        let trained = self.train_from(resumed, observer, dir)?;
         let wall_seconds = clock.elapsed().as_secs_f64();
         let outcome = trained.outcome;
         if let Some(dir) = dir {
