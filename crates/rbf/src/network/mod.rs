@@ -28,5 +28,4 @@ pub use init::MAX_LEAST_SQUARES_NEURONS;
 pub use kernel::{Gradient, HostNetwork};
 pub use model::{RbfNetwork, Trainable};
 pub use predict::{PREDICT_CHUNK, predict_file};
-pub use resume::RESUME;
 pub use train::{EVAL_ROWS, Trained, Trainer};

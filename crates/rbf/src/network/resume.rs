@@ -14,7 +14,7 @@ use super::checkpoint::{CHECKPOINT, save_checkpoint};
 use crate::error::{RbfError, Result};
 
 /// The folder of the resume point inside a run folder.
-pub const RESUME: &str = "resume";
+const RESUME: &str = "resume";
 const STATE: &str = "state.json";
 const OPTIMIZER: &str = "optimizer.bpk";
 
