@@ -79,8 +79,17 @@ macro_rules! host_operand {
             fn root(self) -> Self {
                 self.sqrt()
             }
+            /// By comparisons, not `clamp`: its bounds assertion keeps the host pass from
+            /// vectorising. A NaN stays NaN.
             fn clamp_to(self, c: f64) -> Self {
-                self.clamp(-c as $t, c as $t)
+                let c = c as $t;
+                if self < -c {
+                    -c
+                } else if self > c {
+                    c
+                } else {
+                    self
+                }
             }
         }
     };
