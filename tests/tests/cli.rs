@@ -331,7 +331,7 @@ fn blob_bad_input_gives_one_clear_line() {
 #[test]
 fn ot_emd_agrees_with_brute_force() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    let mut rng = meanfield_core::RunRng::seed_from_u64(8);
     let init = InitConfig::UniformBox {
         lo: vec![0.0, 0.0],
         hi: vec![1.0, 1.0],

@@ -19,7 +19,7 @@ fn wgpu_energy_and_gradient_match_cpu() {
         std: vec![0.4, 0.4],
     };
     let p = init
-        .sample(300, &mut rand::rngs::StdRng::seed_from_u64(4))
+        .sample(300, &mut meanfield_core::RunRng::seed_from_u64(4))
         .unwrap();
     for kernel in [
         KernelConfig::Swarming { a: 4.0, b: 2.0 },

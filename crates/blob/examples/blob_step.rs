@@ -107,7 +107,7 @@ fn cloud(n: usize, d: usize) -> (Points, Tensor<2>, Tensor<1>) {
         std: vec![0.3; d],
     };
     let p = init
-        .sample(n, &mut rand::rngs::StdRng::seed_from_u64(0))
+        .sample(n, &mut meanfield_core::RunRng::seed_from_u64(0))
         .unwrap();
     let device = cpu_device();
     let x = p.to_tensor(&device);

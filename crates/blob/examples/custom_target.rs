@@ -11,7 +11,7 @@ use meanfield_core::flow::FlowConfig;
 use meanfield_core::metrics::MetricsConfig;
 use meanfield_core::stepper::StepperConfig;
 use meanfield_core::{InitConfig, ParticleFlow, Points, Recorder, Target, cpu_device};
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 
 /// Uniform angle, radius `1 + 0.1 N(0, 1)`: density `exp(-(r - 1)^2 / 2s^2) / Z` on R^2.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ impl Target for Ring {
             / (2.0 * PI * self.s * (2.0 * PI).sqrt())
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let coords = (0..n)
             .flat_map(|_| {
                 let a = rng.random::<f64>() * 2.0 * PI;
@@ -53,7 +53,7 @@ fn main() {
         std: vec![0.3, 0.3],
     };
     let x0 = start
-        .sample(150, &mut rand::rngs::StdRng::seed_from_u64(2))
+        .sample(150, &mut meanfield_core::RunRng::seed_from_u64(2))
         .unwrap();
     let spec = MethodSpec {
         method: FlowMethod::Blob,

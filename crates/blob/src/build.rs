@@ -227,7 +227,7 @@ impl MethodSpec {
         let (lo, hi) = match target {
             Some(t) if custom && blob.domain_lo.is_none() => {
                 // The box of the target's samples, padded as a support box is.
-                let samples = t.sample(4000, &mut rand::rngs::StdRng::seed_from_u64(0));
+                let samples = t.sample(4000, &mut meanfield_core::RunRng::seed_from_u64(0));
                 let (lo, hi) = padded_box(&samples, 0.05);
                 padded(&lo, &hi, 10.0 * eps)
             }
@@ -482,9 +482,9 @@ fn domain(
 
 #[cfg(test)]
 mod tests {
+    use meanfield_core::RunRng;
     use meanfield_core::target::ComponentConfig;
     use meanfield_core::{InitConfig, Points};
-    use rand::rngs::StdRng;
 
     use super::*;
 
@@ -493,7 +493,7 @@ mod tests {
             mean: vec![0.0; d],
             std: vec![0.3; d],
         };
-        init.sample(20, &mut StdRng::seed_from_u64(0)).unwrap()
+        init.sample(20, &mut RunRng::seed_from_u64(0)).unwrap()
     }
 
     fn mixture(d: usize) -> TargetConfig {

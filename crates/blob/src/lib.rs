@@ -20,7 +20,7 @@
 //! // 100 particles from a tight start spread over N(0, 0.5^2 I) by the blob method.
 //! let target = TargetConfig::Gaussian { mean: vec![0.0, 0.0], std: vec![0.5] };
 //! let init = InitConfig::Gaussian { mean: vec![0.0, 0.0], std: vec![0.1, 0.1] };
-//! let x0 = init.sample(100, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+//! let x0 = init.sample(100, &mut meanfield_core::RunRng::seed_from_u64(1)).unwrap();
 //! let built = MethodSpec::blob(0.1, target.clone()).build(&x0, None).unwrap();
 //! let density = target.build_for("target", 2).unwrap();
 //! let flow = ParticleFlow::new(built.method, x0, cpu_device())

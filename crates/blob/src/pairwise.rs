@@ -9,10 +9,10 @@
 use std::sync::Mutex;
 
 use burn::tensor::{Int, Tensor, TensorData};
+use meanfield_core::RunRng;
 use meanfield_core::energy::Evaluation;
 use meanfield_core::{Points, host_vec, tensor_from};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
@@ -27,7 +27,7 @@ pub struct PairwiseBlob {
     tile: usize,
     evaluation: Evaluation,
     batch: usize,
-    rng: Mutex<StdRng>,
+    rng: Mutex<RunRng>,
 }
 
 impl PairwiseBlob {
@@ -46,7 +46,7 @@ impl PairwiseBlob {
             tile: tile.max(1),
             evaluation,
             batch,
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            rng: Mutex::new(RunRng::seed_from_u64(seed)),
         }
     }
 

@@ -7,11 +7,11 @@ use meanfield_blob::{BlobConfig, FlowMethod, MethodSpec, OverlapKind, PairEvalua
 use meanfield_core::energy::{EnergyConfig, Evaluation};
 use meanfield_core::target::{ComponentConfig, TargetConfig};
 use meanfield_core::{Points, cpu_device, host_vec, tensor_from};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// `n` points from two clusters in `[-1, 1]^d`, masses in proportion 1 : 2 : 3, seeded.
 fn cloud(n: usize, d: usize, seed: u64) -> (Points, Vec<f64>) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut rng = meanfield_core::RunRng::seed_from_u64(seed);
     let data = (0..n * d)
         .map(|i| {
             let centre = if (i / d).is_multiple_of(2) {

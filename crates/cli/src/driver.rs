@@ -172,16 +172,9 @@ fn drive(
     own?;
     match &outcome.stopped {
         Some(stop @ StopReason::Interrupted(_)) => bail!(
-            "{}: {stop}; {}",
+            "{}: {stop}; continue with `meanfield run --resume {}`",
             folder.dir().display(),
-            if config.method.can_resume() {
-                format!(
-                    "continue with `meanfield run --resume {}`",
-                    folder.dir().display()
-                )
-            } else {
-                method.kept_on_stop(folder.dir())
-            }
+            folder.dir().display()
         ),
         Some(stop) => bail!(
             "{}: {stop}; {}",

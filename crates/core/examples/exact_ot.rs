@@ -8,7 +8,7 @@ use meanfield_core::{InitConfig, squared_distance};
 use rand::SeedableRng;
 
 fn main() {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let mut rng = meanfield_core::RunRng::seed_from_u64(0);
     let square = InitConfig::UniformBox {
         lo: vec![0.0, 0.0],
         hi: vec![1.0, 1.0],

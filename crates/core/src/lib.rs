@@ -15,7 +15,7 @@
 //!
 //! // 64 particles under the swarming kernel |x|^4/4 - |x|^2/2: they settle on a ring.
 //! let init = InitConfig::Gaussian { mean: vec![0.0, 0.0], std: vec![0.2, 0.2] };
-//! let x0 = init.sample(64, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap();
+//! let x0 = init.sample(64, &mut meanfield_core::RunRng::seed_from_u64(0)).unwrap();
 //! let kernel = KernelConfig::Swarming { a: 4.0, b: 2.0 }.build();
 //! let energy = AggregationEnergy::new(Some(Interaction::new(kernel, 256, Evaluation::Auto)), None);
 //! let flow = ParticleFlow::new(Box::new(energy), x0, cpu_device())
@@ -44,6 +44,7 @@ mod mollifier;
 mod observer;
 mod particles;
 mod points;
+mod rng;
 pub mod run;
 pub mod stepper;
 pub mod target;
@@ -58,5 +59,6 @@ pub use mollifier::{GaussianMollifier, Mollifier, MollifierKind, TriweightMollif
 pub use observer::{GeneratedSamples, LoggedRow, Observer, Recorder};
 pub use particles::ParticlesConfig;
 pub use points::{CsvChunks, Points, host_vec, squared_distance, tensor_from};
+pub use rng::RunRng;
 pub use run::{Method, RunOutcome, StopReason};
 pub use target::Target;

@@ -1,7 +1,7 @@
 //! `[particles]`: how many particles, where they start, and their masses.
 
+use crate::RunRng;
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::target::TargetConfig;
@@ -67,7 +67,7 @@ impl ParticlesConfig {
     /// # Errors
     /// Initialiser errors (CSV files, sizes).
     pub fn initial_positions(&self, seed: u64) -> Result<Points> {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = RunRng::seed_from_u64(seed);
         self.init()?.sample(self.n, &mut rng)
     }
 

@@ -15,7 +15,7 @@ fn main() {
         lo: vec![0.0, 0.0],
         hi: vec![1.0, 1.0],
     }
-    .sample(30, &mut rand::rngs::StdRng::seed_from_u64(1))
+    .sample(30, &mut meanfield_core::RunRng::seed_from_u64(1))
     .unwrap();
     let target = TargetConfig::Gaussian {
         mean: vec![1.5, 1.5],

@@ -95,7 +95,8 @@ impl Endpoint {
             Self::Empirical { points, weights } => {
                 let d = points.d();
                 let norm = (2.0 * std::f64::consts::PI * s2).powf(-(d as f64) / 2.0);
-                (0..points.n())
+                // Rows in parallel, added in order: the same value in every run.
+                let rows: Vec<f64> = (0..points.n())
                     .into_par_iter()
                     .map(|i| {
                         let a = points.point(i);
@@ -106,8 +107,8 @@ impl Endpoint {
                             .sum::<f64>()
                             * weights[i]
                     })
-                    .sum::<f64>()
-                    * norm
+                    .collect();
+                rows.iter().sum::<f64>() * norm
             }
             Self::Mixture { components } => {
                 let mut total = 0.0;
@@ -214,7 +215,7 @@ mod tests {
         );
         use meanfield_core::Target;
         let m = 4000;
-        let samples = target.sample(m, &mut rand::rngs::StdRng::seed_from_u64(5));
+        let samples = target.sample(m, &mut meanfield_core::RunRng::seed_from_u64(5));
         let empirical = Endpoint::Empirical {
             points: samples,
             weights: vec![1.0 / m as f64; m],

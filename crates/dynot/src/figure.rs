@@ -41,7 +41,7 @@ pub fn paths_figure(problem: &Problem, solution: &Solution) -> meanfield_log::Re
     let targets: Vec<(f64, f64)> = match (&problem.target_points, &problem.target) {
         (Some(z), _) => z.iter().map(|p| (p[0], p[1])).collect(),
         (None, Some(t)) => t
-            .sample(solution.n, &mut rand::rngs::StdRng::seed_from_u64(11))
+            .sample(solution.n, &mut meanfield_core::RunRng::seed_from_u64(11))
             .iter()
             .map(|p| (p[0], p[1]))
             .collect(),

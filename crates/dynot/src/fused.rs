@@ -40,8 +40,10 @@ impl Objective {
         let kinetic_scale = 1.0 / (n as f64 * dt);
         let sources = self.sources.as_slice();
         let mut grad = vec![0.0; free.len()];
-        // Kinetic energy: per particle, a chain x^0 (fixed), x^1..x^L.
-        let kinetic: f64 = grad
+        // Kinetic energy: per particle, a chain x^0 (fixed), x^1..x^L. The per-particle sums
+        // are added in order (a parallel sum's order varies from run to run, and a resumed
+        // run must see the values of the uninterrupted one to the bit).
+        let kinetic: Vec<f64> = grad
             .par_chunks_mut(stride)
             .enumerate()
             .map(|(i, g)| {
@@ -65,8 +67,8 @@ impl Objective {
                 }
                 sum
             })
-            .sum::<f64>()
-            * kinetic_scale;
+            .collect();
+        let kinetic = kinetic.iter().sum::<f64>() * kinetic_scale;
         // Terminal penalty on the last level.
         let ends: Vec<&[f64]> = (0..n)
             .map(|i| &free[i * stride + (levels - 1) * d..(i + 1) * stride])

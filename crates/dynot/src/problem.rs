@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use crate::config::{EndpointTarget, PathInit, TransportConfig};
+use meanfield_core::RunRng;
 use meanfield_core::metrics::Assignment;
 use meanfield_core::target::TargetConfig;
 use meanfield_core::{CoreError, Grid, Points, Result, Target, squared_distance};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::objective::Acceleration;
 use crate::{Endpoint, Objective, Region, SolveSettings, exact_reference, part};
@@ -53,7 +53,7 @@ impl Problem {
             Some(config) => Some(config.build_for("target", d)?),
             None => None,
         };
-        let mut rng = StdRng::seed_from_u64(seed ^ 0x7a29);
+        let mut rng = RunRng::seed_from_u64(seed ^ 0x7a29);
         let target_points = match &t.target {
             EndpointTarget::Continuum => None,
             EndpointTarget::Samples { m } => Some(
@@ -258,7 +258,7 @@ fn continuum_endpoint(
     config: Option<&TargetConfig>,
     t: &TransportConfig,
     target: Option<&dyn Target>,
-    rng: &mut StdRng,
+    rng: &mut RunRng,
 ) -> Result<Endpoint> {
     let Some(target) = target else {
         return Err(CoreError::config(

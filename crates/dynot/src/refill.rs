@@ -6,9 +6,9 @@
 //! and re-matching ([`reassign`](crate::reassign())) is the discrete move that does what a
 //! gradient step cannot. It is kept only when it lowers the objective.
 
+use meanfield_core::RunRng;
 use meanfield_core::{Points, Result, squared_distance};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
 use crate::{Endpoint, Penalty};
@@ -130,7 +130,7 @@ fn hole_candidates(endpoint: &Endpoint, n: usize, seed: u64) -> Result<Points> {
             Points::new(points.d(), kept)
         }
         Endpoint::Mixture { components } => {
-            let mut rng = StdRng::seed_from_u64(seed ^ 0x4f1e);
+            let mut rng = RunRng::seed_from_u64(seed ^ 0x4f1e);
             let unit = Normal::new(0.0, 1.0).expect("unit normal");
             let total: f64 = components.iter().map(|c| c.0).sum();
             let d = endpoint.dim();

@@ -6,16 +6,19 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::Device;
+use meanfield_core::RunRng;
 use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
 use meanfield_core::target::TargetConfig;
-use meanfield_core::{InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome};
+use meanfield_core::{
+    CoreError, InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome,
+};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde_json::json;
 
 use crate::config::TransportConfig;
 use crate::figure::paths_figure;
-use crate::{DynotError, Problem, SOURCES_FILE, Solution, TransportMap, solve};
+use crate::solve::{SolveResume, fingerprint, solve_from};
+use crate::{DynotError, Problem, SOURCES_FILE, Solution, TransportMap};
 
 /// A dynamic OT problem with what its run reports: the MMD settings, and the sources to push
 /// through the learned map.
@@ -30,6 +33,8 @@ pub struct TransportRun {
     push: Option<(InitConfig, usize)>,
     /// The solution of the last run, for its figure.
     last: Option<Solution>,
+    /// The interrupted solve to continue (`--resume`).
+    resumed: Option<SolveResume>,
 }
 
 impl TransportRun {
@@ -62,6 +67,7 @@ impl TransportRun {
             mmd_bandwidth: metrics.mmd_bandwidth,
             push: (transport.push_multiple > 0).then_some((init, transport.push_multiple)),
             last: None,
+            resumed: None,
         })
     }
 
@@ -72,16 +78,34 @@ impl TransportRun {
 
     /// Solves, reporting to `observer`.
     pub fn solve(&self, observer: &mut dyn Observer) -> Solution {
+        self.solve_from(observer, None).0
+    }
+
+    /// Solves, or continues the interrupted solve `from`; at an interrupt, also how to
+    /// continue.
+    fn solve_from(
+        &self,
+        observer: &mut dyn Observer,
+        from: Option<SolveResume>,
+    ) -> (Solution, Option<SolveResume>) {
         let problem = &self.problem;
         let monitor = |ends: &Points, parts: &[(String, f64)]| problem.monitor(ends, parts);
-        solve(
+        solve_from(
             &problem.objective,
             &problem.init,
             &problem.settings,
             &self.device,
             &monitor,
             observer,
+            from,
         )
+    }
+
+    /// The fingerprint of what is solved (objective, settings, start), which a resume point
+    /// must match.
+    fn problem_fingerprint(&self) -> u64 {
+        let p = &self.problem;
+        fingerprint(&format!("{:?}|{:?}|{:?}", p.objective, p.settings, p.init))
     }
 
     /// `push_multiple x N` new sources drawn from `[particles.init]` (another seed), pushed
@@ -94,7 +118,7 @@ impl TransportRun {
             return Ok(None);
         };
         let map = TransportMap::new(self.problem.objective.sources.clone(), ends.clone())?;
-        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x9e37);
+        let mut rng = RunRng::seed_from_u64(self.seed ^ 0x9e37);
         let fresh = init.sample(multiple * ends.n(), &mut rng)?;
         let pushed = fresh
             .iter()
@@ -150,7 +174,7 @@ impl TransportRun {
             .map(|e| solution.part("kinetic") / e.cost);
         out.warnings = crate::warnings(cost_ratio, plan.as_ref(), problem.settings.reassign);
         if let Some(target) = &problem.target {
-            let mut rng = StdRng::seed_from_u64(self.seed ^ 0x3d3d);
+            let mut rng = RunRng::seed_from_u64(self.seed ^ 0x3d3d);
             let reference = target.sample(self.mmd_samples, &mut rng);
             let iid = target.sample(ends.n(), &mut rng);
             let h = self.mmd_bandwidth;
@@ -172,14 +196,35 @@ impl Method for TransportRun {
         "dynamic_ot"
     }
 
+    /// Loads `resume/` of an interrupted run: the solve continues after the iteration it was
+    /// interrupted at. The problem and the `[transport]` settings must be the run's own.
+    fn resume(&mut self, dir: &Path) -> Result<usize> {
+        let point = SolveResume::load(dir, self.problem_fingerprint())?;
+        let step = point.step();
+        self.resumed = Some(point);
+        Ok(step)
+    }
+
     /// Solves and writes `sources.csv`, `particles_final.csv` (the end points),
     /// `trajectories.csv` and `pushed.csv` (with `push_multiple`) into `dir`.
     fn run(&mut self, observer: &mut dyn Observer, dir: Option<&Path>) -> Result<RunOutcome> {
         let clock = Instant::now();
-        let solution = self.solve(observer);
+        let from = self.resumed.take();
+        let (solution, resume) = self.solve_from(observer, from);
         let wall_seconds = clock.elapsed().as_secs_f64();
         let ends = solution.level(solution.levels);
         if let Some(dir) = dir {
+            match resume {
+                Some(point) => point.save(dir, self.problem_fingerprint())?,
+                None => {
+                    // A finished solve has nothing to continue.
+                    let old = dir.join("resume");
+                    if old.exists() {
+                        std::fs::remove_dir_all(&old)
+                            .map_err(|e| CoreError::file(&old, format!("cannot remove: {e}")))?;
+                    }
+                }
+            }
             self.problem
                 .objective
                 .sources

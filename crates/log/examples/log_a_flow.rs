@@ -23,7 +23,7 @@ fn main() {
         std: vec![0.2, 0.2],
     };
     let x0 = init
-        .sample(100, &mut rand::rngs::StdRng::seed_from_u64(0))
+        .sample(100, &mut meanfield_core::RunRng::seed_from_u64(0))
         .unwrap();
     let kernel = KernelConfig::Swarming { a: 4.0, b: 2.0 }.build();
     let energy =

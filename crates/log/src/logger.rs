@@ -302,7 +302,7 @@ fn padded_grid(p: &Points, target: Option<&dyn Target>, cells: usize) -> Result<
     if let Some(t) = target {
         use rand::SeedableRng;
         all.extend_from_slice(
-            t.sample(2000, &mut rand::rngs::StdRng::seed_from_u64(1))
+            t.sample(2000, &mut meanfield_core::RunRng::seed_from_u64(1))
                 .as_slice(),
         );
     }

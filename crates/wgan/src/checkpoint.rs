@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::tensor::Device;
 use meanfield_core::CoreError;
+use meanfield_core::RunRng;
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{NetworkShape, Precision};
@@ -65,13 +65,13 @@ impl Architecture {
     }
 
     /// A fresh generator of this architecture (also the skeleton a checkpoint loads into).
-    pub fn generator(&self, device: &Device, rng: &mut StdRng) -> Network {
+    pub fn generator(&self, device: &Device, rng: &mut RunRng) -> Network {
         let (d_in, d_out) = (self.latent_dim, self.data_dim);
         Network::new(&self.generator, d_in, d_out, self.precision, device, rng)
     }
 
     /// A fresh critic of this architecture.
-    pub fn critic(&self, device: &Device, rng: &mut StdRng) -> Network {
+    pub fn critic(&self, device: &Device, rng: &mut RunRng) -> Network {
         Network::new(&self.critic, self.data_dim, 1, self.precision, device, rng)
     }
 }
@@ -163,7 +163,7 @@ pub fn architecture(dir: &Path) -> Result<Architecture> {
 pub fn load_generator(dir: &Path, device: &Device) -> Result<(Architecture, Network)> {
     let arch = architecture(dir)?;
     let path = locate(dir).join(GENERATOR);
-    let generator = arch.generator(device, &mut StdRng::seed_from_u64(0));
+    let generator = arch.generator(device, &mut RunRng::seed_from_u64(0));
     let generator = load_in_dtype(generator, &path)
         .map_err(|e| file_err(&path, "cannot load the generator", e))?;
     Ok((arch, generator))

@@ -5,9 +5,9 @@ use std::f64::consts::PI;
 use std::io::Read;
 use std::path::Path;
 
+use meanfield_core::RunRng;
 use meanfield_core::{CoreError, Result};
-use rand::Rng;
-use rand::rngs::StdRng;
+use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::config::{GanData, Toy};
@@ -101,9 +101,9 @@ impl RealData {
     }
 
     /// `n` samples, row-major `[n, d]`; a table is sampled with replacement.
-    pub fn sample(&self, n: usize, rng: &mut StdRng) -> Vec<f64> {
+    pub fn sample(&self, n: usize, rng: &mut RunRng) -> Vec<f64> {
         let mut out = Vec::with_capacity(n * self.d);
-        let normal = |rng: &mut StdRng| -> f64 { rng.sample(StandardNormal) };
+        let normal = |rng: &mut RunRng| -> f64 { rng.sample(StandardNormal) };
         for _ in 0..n {
             match &self.source {
                 Source::Mixture(m) => {
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn toys_have_the_reference_scale() {
-        let mut rng = StdRng::seed_from_u64(0);
+        let mut rng = RunRng::seed_from_u64(0);
         let eight = RealData::from_config(&GanData::Toy {
             name: Toy::EightGaussians,
         })

@@ -5,9 +5,9 @@
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, FloatDType, Tensor};
+use meanfield_core::RunRng;
 use meanfield_core::tensor_from;
-use rand::Rng;
-use rand::rngs::StdRng;
+use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::activation::{apply, slope, times_slope};
@@ -56,7 +56,7 @@ impl Network {
         d_out: usize,
         precision: Precision,
         device: &Device,
-        rng: &mut StdRng,
+        rng: &mut RunRng,
     ) -> Self {
         let form = Form {
             activation: shape.activation,
@@ -255,7 +255,7 @@ mod tests {
                     1,
                     Precision::F64,
                     &device,
-                    &mut StdRng::seed_from_u64(3),
+                    &mut RunRng::seed_from_u64(3),
                 );
                 let xt = Tensor::<2>::from_data(TensorData::new(x.clone(), [5, 3]), &device)
                     .require_grad();
@@ -284,7 +284,7 @@ mod tests {
             1,
             Precision::F64,
             &device,
-            &mut StdRng::seed_from_u64(5),
+            &mut RunRng::seed_from_u64(5),
         );
         let x = Tensor::<2>::from_data(
             TensorData::new(vec![0.3, -0.2, 0.9, 0.4, -0.7, 0.1], [3, 2]),

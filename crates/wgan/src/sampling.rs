@@ -4,9 +4,9 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use meanfield_core::RunRng;
 use meanfield_core::{Points, host_vec, tensor_from};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::checkpoint::load_generator;
 use crate::error::Result;
@@ -35,7 +35,7 @@ pub fn sample(
         .max(arch.data_dim);
     let bytes = 8.0 * n as f64 * (arch.latent_dim + 3 * widest + arch.data_dim) as f64;
     meanfield_core::bounds::check_bytes("--n", "the samples", bytes)?;
-    let z = normals(n * arch.latent_dim, &mut StdRng::seed_from_u64(seed));
+    let z = normals(n * arch.latent_dim, &mut RunRng::seed_from_u64(seed));
     let x = generator
         .valid()
         .forward(tensor_from(z, [n, arch.latent_dim], device));

@@ -82,16 +82,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .validate()
             .with_context(|| path.display().to_string())?;
     }
-    if let Some(dir) = &args.resume
-        && !config.method.can_resume()
-    {
-        bail!(
-            "{}: `{}` runs cannot resume yet; --resume continues particle flows (blob, \
-             aggregation, svgd, langevin, ...), rbf_network and wgan runs",
-            dir.display(),
-            config.method.name()
-        );
-    }
     // Data, targets and checkpoints are read here, before any folder is touched; their errors
     // name the config file, as validation's do.
     let method = build_method(&config).with_context(|| path.display().to_string())?;

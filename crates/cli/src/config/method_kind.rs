@@ -38,11 +38,6 @@ impl MethodKind {
         }
     }
 
-    /// Whether runs of this method can continue from a checkpoint (`--resume`).
-    pub fn can_resume(self) -> bool {
-        matches!(self, Self::Flow(_) | Self::Wgan | Self::RbfNetwork)
-    }
-
     /// The name written into summaries.
     pub fn name(self) -> &'static str {
         match self {

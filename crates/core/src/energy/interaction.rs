@@ -111,8 +111,8 @@ impl Interaction {
 mod tests {
     use burn::tensor::TensorData;
 
+    use crate::RunRng;
     use rand::SeedableRng;
-    use rand::rngs::StdRng;
 
     use super::*;
     use crate::kernel::KernelConfig;
@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn fused_equals_tensor_expression() {
         let device = cpu_device();
-        let mut rng = StdRng::seed_from_u64(5);
+        let mut rng = RunRng::seed_from_u64(5);
         let init = InitConfig::Gaussian {
             mean: vec![0.0, 0.0],
             std: vec![0.5, 0.3],
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn gradient_matches_finite_differences() {
         let device = cpu_device();
-        let mut rng = StdRng::seed_from_u64(9);
+        let mut rng = RunRng::seed_from_u64(9);
         let init = InitConfig::UniformBox {
             lo: vec![-1.0, -1.0],
             hi: vec![1.0, 1.0],

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::RunRng;
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::metrics::MetricsConfig;
 use crate::metrics::{
@@ -43,7 +43,7 @@ impl Diagnostics {
             Some(t) if d <= 2 => {
                 let (lo, hi) = match (&config.grid_lo, &config.grid_hi) {
                     (Some(lo), Some(hi)) => (lo.clone(), hi.clone()),
-                    _ => padded_box(&t.sample(4000, &mut StdRng::seed_from_u64(0)), 0.25),
+                    _ => padded_box(&t.sample(4000, &mut RunRng::seed_from_u64(0)), 0.25),
                 };
                 let grid = Grid::new(lo, hi, vec![config.grid_cells; d])?;
                 let density = t.density_on_grid(&grid);
@@ -54,7 +54,7 @@ impl Diagnostics {
         let mmd_reference = target.as_ref().map(|t| {
             t.sample(
                 config.mmd_samples,
-                &mut StdRng::seed_from_u64(seed ^ 0x5eed),
+                &mut RunRng::seed_from_u64(seed ^ 0x5eed),
             )
         });
         Ok(Self {
@@ -122,7 +122,7 @@ impl Diagnostics {
         let k = self.w2_multiple;
         let reference = target.sample(
             k * positions.n(),
-            &mut StdRng::seed_from_u64(self.seed ^ 0x0702),
+            &mut RunRng::seed_from_u64(self.seed ^ 0x0702),
         );
         let repeated: Vec<f64> = positions
             .iter()

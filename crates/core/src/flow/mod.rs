@@ -20,9 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::RunRng;
 use burn::tensor::{Device, Distribution, Tensor};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand::seq::index::sample;
 use serde_json::Value;
 
@@ -233,7 +233,7 @@ impl ParticleFlow {
             .map(|r| ((r.at / dt).ceil() as usize).clamp(1, steps));
         let diagnostics =
             Diagnostics::new(&self.metrics, self.target.clone(), &self.x0, self.seed)?;
-        let mut noise_rng = StdRng::seed_from_u64(self.seed ^ 0xb10b);
+        let mut noise_rng = RunRng::seed_from_u64(self.seed ^ 0xb10b);
         let noise = self.method.noise();
         let mut stepper = flow.stepper.build();
         let start = Instant::now();
@@ -262,7 +262,7 @@ impl ParticleFlow {
                 if noise > 0.0 {
                     // One draw per step: the stream continues where it stopped.
                     for _ in 0..state.step {
-                        rand::Rng::random::<u64>(&mut noise_rng);
+                        rand::RngExt::random::<u64>(&mut noise_rng);
                     }
                 }
                 state.clone()
@@ -302,7 +302,7 @@ impl ParticleFlow {
                 }
             };
             if noise > 0.0 {
-                let seed = rand::Rng::random::<u64>(&mut noise_rng);
+                let seed = rand::RngExt::random::<u64>(&mut noise_rng);
                 next = next + brownian_increment(&x, seed, (2.0 * noise * dt).sqrt());
             }
             let mut positions = Points::from_tensor(&next);
@@ -479,7 +479,7 @@ fn remove_fraction(
 ) -> Result<(Points, Vec<f64>)> {
     let n = points.n();
     let removed = ((fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(2).max(1));
-    let mut gone = sample(&mut StdRng::seed_from_u64(seed ^ 0x0dd), n, removed).into_vec();
+    let mut gone = sample(&mut RunRng::seed_from_u64(seed ^ 0x0dd), n, removed).into_vec();
     gone.sort_unstable();
     let kept: Vec<f64> = points
         .iter()

@@ -4,7 +4,7 @@
 
 use std::f64::consts::PI;
 
-use rand::{Rng, RngCore};
+use rand::{Rng, RngExt};
 
 use super::Target;
 use crate::Points;
@@ -71,7 +71,7 @@ impl Target for Barenblatt {
         self.s.powf(-a) * inner.max(0.0)
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let r = self.radius();
         let top = self.density(&vec![0.0; self.d]);
         let mut data = Vec::with_capacity(n * self.d);

@@ -3,7 +3,7 @@
 use std::f64::consts::PI;
 
 use burn::tensor::Tensor;
-use rand::RngCore;
+use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::Target;
@@ -56,7 +56,7 @@ impl Target for Gaussian {
         self.log_norm() - 0.5 * q
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let mut data = Vec::with_capacity(n * self.dim());
         for _ in 0..n {
             for (m, s) in self.mean.iter().zip(&self.std) {

@@ -1,7 +1,7 @@
 //! Mixture of diagonal Gaussians.
 
 use burn::tensor::Tensor;
-use rand::{Rng, RngCore};
+use rand::{Rng, RngExt};
 
 use super::{Gaussian, Target};
 use crate::Points;
@@ -24,7 +24,7 @@ impl Mixture {
         }
     }
 
-    fn pick(&self, rng: &mut dyn RngCore) -> &Gaussian {
+    fn pick(&self, rng: &mut dyn Rng) -> &Gaussian {
         let u: f64 = rng.random();
         let mut acc = 0.0;
         for (w, g) in self.weights.iter().zip(&self.components) {
@@ -50,7 +50,7 @@ impl Target for Mixture {
             .sum()
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let mut data = Vec::with_capacity(n * self.dim());
         for _ in 0..n {
             let g = self.pick(rng);

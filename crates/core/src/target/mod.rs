@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use burn::tensor::Tensor;
-use rand::RngCore;
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::validate::{check_box, check_len, check_positive};
@@ -35,7 +35,7 @@ pub trait Target: Send + Sync + std::fmt::Debug {
         self.density(x).ln()
     }
     /// `n` i.i.d. samples.
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points;
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points;
     /// Log-density as a differentiable tensor expression, for smooth targets only.
     ///
     /// # Shapes
@@ -272,7 +272,7 @@ mod tests {
             let mass: f64 = target.density_on_grid(&grid).iter().sum::<f64>() * grid.cell_volume();
             assert!((mass - 1.0).abs() < 2e-3, "{text}: mass {mass}");
             // Samples land where the density is positive.
-            let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+            let mut rng = crate::RunRng::seed_from_u64(3);
             let s = target.sample(500, &mut rng);
             assert!(s.iter().all(|x| target.density(x) > 0.0), "{text}");
         }

@@ -1,6 +1,6 @@
 //! Density that is constant on the cells of a grid (zero outside the grid's box).
 
-use rand::{Rng, RngCore};
+use rand::{Rng, RngExt};
 
 use super::Target;
 use crate::{CoreError, Grid, Points, Result};
@@ -76,7 +76,7 @@ impl Target for PiecewiseConstant {
         self.grid.cell_of(x).map_or(0.0, |c| self.heights[c])
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let d = self.dim();
         let total = *self.cumulative.last().expect("non-empty grid");
         let mut data = Vec::with_capacity(n * d);

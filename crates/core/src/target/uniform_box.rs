@@ -1,6 +1,6 @@
 //! Uniform density on a box.
 
-use rand::{Rng, RngCore};
+use rand::{Rng, RngExt};
 
 use super::Target;
 use crate::Points;
@@ -42,7 +42,7 @@ impl Target for UniformBox {
         if inside { self.height() } else { 0.0 }
     }
 
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Points {
+    fn sample(&self, n: usize, rng: &mut dyn Rng) -> Points {
         let data = (0..n * self.dim())
             .map(|i| {
                 let k = i % self.dim();

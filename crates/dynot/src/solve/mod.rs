@@ -5,17 +5,20 @@
 //! seeded restarts keeping the best.
 
 mod improve;
+mod resume;
 mod rounds;
 mod stage;
 
 use crate::config::PathOptimizer;
 use burn::tensor::Device;
+use meanfield_core::RunRng;
 use meanfield_core::{Observer, Points, StopReason, tensor_from};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 
 use crate::{DynotError, Objective, Penalty, part};
+use resume::SolveCursor;
+pub(crate) use resume::{SolveResume, fingerprint};
 use rounds::Progress;
 use stage::{Paths, Stage};
 
@@ -166,12 +169,26 @@ pub fn solve(
     monitor: Monitor<'_>,
     observer: &mut dyn Observer,
 ) -> Solution {
+    solve_from(objective, init, settings, device, monitor, observer, None).0
+}
+
+/// [`solve`], or with `from` the continuation of an interrupted solve of the same problem;
+/// at an interrupt, also how to continue it.
+pub(crate) fn solve_from(
+    objective: &Objective,
+    init: &[f64],
+    settings: &SolveSettings,
+    device: &Device,
+    monitor: Monitor<'_>,
+    observer: &mut dyn Observer,
+    mut from: Option<SolveResume>,
+) -> (Solution, Option<SolveResume>) {
     let (n, levels, d) = (objective.n(), objective.levels, objective.dim());
     let fused = settings.evaluation.is_fused_on(device) && objective.has_fused_path();
     let started = std::time::Instant::now();
     let device = device.clone().autodiff();
     let stages = schedule(settings);
-    let mut rng = StdRng::seed_from_u64(settings.seed ^ 0xd1_0f);
+    let mut rng = RunRng::seed_from_u64(settings.seed ^ 0xd1_0f);
     let noise = Normal::new(0.0, settings.perturbation.max(1e-300)).expect("valid std");
     let mut best: Option<(f64, Vec<f64>, usize)> = None;
     let mut stopped = None;
@@ -185,23 +202,38 @@ pub fn solve(
         monitor,
         observer,
     };
+    let mut resume = None;
     'starts: for start in 0..=settings.restarts {
         let mut free = init.to_vec();
         if start > 0 {
             // Perturb the interior levels only; the last level starts where the others do.
+            // (A resumed solve draws the perturbations of the starts it skips too.)
             for (k, v) in free.iter_mut().enumerate() {
                 if (k / d) % levels != levels - 1 {
                     *v += noise.sample(&mut rng);
                 }
             }
         }
+        if from.as_ref().is_some_and(|f| start < f.cursor.start) {
+            continue;
+        }
         let mut paths = Paths::new(free, [n, levels, d], &device);
         // Each stage gets an equal share of the iterations left and stops early by the same
         // rule, so what one stage leaves goes to the next.
         let mut left = settings.iterations;
         for (stage, &(delta, eps_pen)) in stages.iter().enumerate() {
-            let share = left.div_ceil(stages.len() - stage);
+            if from.as_ref().is_some_and(|f| stage < f.cursor.stage) {
+                continue;
+            }
+            let mut share = left.div_ceil(stages.len() - stage);
             left -= share;
+            let mut continued = None;
+            if let Some(f) = from.take() {
+                // The first stage not skipped is the interrupted one.
+                (left, share) = (f.cursor.left, f.cursor.share);
+                (best, phases, reassigned) = (f.cursor.best, f.cursor.phases, f.cursor.reassigned);
+                continued = Some(f.stage);
+            }
             let run = Stage {
                 objective,
                 settings,
@@ -215,7 +247,31 @@ pub fn solve(
                 _ => format!("start {start}, {}", run.label(stage, stages.len())),
             };
             let seed = settings.seed ^ ((start as u64) << 16 | stage as u64);
-            let rounds = run.rounds(paths, share, reassign, seed, &label, &mut progress);
+            let mut rounds = run.rounds(
+                paths,
+                share,
+                reassign,
+                seed,
+                &label,
+                &mut progress,
+                continued,
+            );
+            if let Some(stage_resume) = rounds.resume.take() {
+                // The bookkeeping as the stage found it: the resumed stage merges its rounds.
+                let cursor = SolveCursor {
+                    start,
+                    stage,
+                    left,
+                    share,
+                    best: best.clone(),
+                    phases: phases.clone(),
+                    reassigned,
+                };
+                resume = Some(SolveResume {
+                    cursor,
+                    stage: stage_resume,
+                });
+            }
             left += rounds.left_over;
             phases.extend(rounds.phases);
             reassigned += rounds.reassigned;
@@ -250,7 +306,7 @@ pub fn solve(
             row
         })
         .collect();
-    Solution {
+    let solution = Solution {
         paths,
         n,
         levels,
@@ -261,7 +317,8 @@ pub fn solve(
         stopped,
         phases,
         reassigned,
-    }
+    };
+    (solution, resume)
 }
 
 fn consider(best: &mut Option<(f64, Vec<f64>, usize)>, value: f64, free: Vec<f64>, start: usize) {

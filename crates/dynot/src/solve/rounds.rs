@@ -3,9 +3,10 @@
 //! trajectories and undoing the rounds after a tentative move that do not end lower.
 
 use meanfield_core::{Observer, StopReason};
+use serde::{Deserialize, Serialize};
 
 use super::Monitor;
-use super::stage::{Paths, Stage};
+use super::stage::{Paths, RoundResume, Stage};
 
 /// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
 const MAX_ROUNDS: usize = 50;
@@ -34,6 +35,31 @@ pub(super) struct Rounds {
     pub(super) phases: Vec<String>,
     /// Particles that changed end point by moves that were kept.
     pub(super) reassigned: usize,
+    /// At an interrupt: how to continue the stage.
+    pub(super) resume: Option<StageResume>,
+}
+
+/// Where a stage's rounds stood when the round that was interrupted began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct RoundsCursor {
+    round: usize,
+    /// Iterations done before the round, over the whole solve.
+    pub(super) done: usize,
+    budget: usize,
+    grace: usize,
+    used: usize,
+    rejected: usize,
+    tentative: bool,
+    pending: usize,
+    best: Option<(f64, Vec<f64>)>,
+    phases: Vec<String>,
+    reassigned: usize,
+}
+
+/// A stage to continue: its rounds' bookkeeping and the interrupted round.
+pub(super) struct StageResume {
+    pub(super) cursor: RoundsCursor,
+    pub(super) round: RoundResume,
 }
 
 impl Stage<'_> {
@@ -41,7 +67,9 @@ impl Stage<'_> {
     /// allows the discrete moves, `seed` seeds their candidates and `label` names the stage in
     /// the phases. A stage that spends its share still tries one tentative move, with one
     /// early-stopping window (at least 50) of iterations beyond it; a re-matching made with no
-    /// iteration left is evaluated by one more.
+    /// iteration left is evaluated by one more. With `from`, the stage continues where an
+    /// interrupt left it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn rounds(
         &self,
         mut paths: Paths,
@@ -50,6 +78,7 @@ impl Stage<'_> {
         seed: u64,
         label: &str,
         progress: &mut Progress<'_, '_>,
+        from: Option<StageResume>,
     ) -> Rounds {
         let mut out = Rounds {
             best: None,
@@ -57,12 +86,21 @@ impl Stage<'_> {
             stopped: None,
             phases: Vec::new(),
             reassigned: 0,
+            resume: None,
         };
         let mut budget = share;
         let mut grace = self.settings.stop_window.max(50);
         let mut used = 0;
         let (mut rejected, mut tentative, mut pending) = (0, false, 0);
-        for round in 0..MAX_ROUNDS {
+        let (mut first, mut continued) = (0, None);
+        if let Some(StageResume { cursor: c, round }) = from {
+            (first, progress.done, budget, grace, used) =
+                (c.round, c.done, c.budget, c.grace, c.used);
+            (rejected, tentative, pending) = (c.rejected, c.tentative, c.pending);
+            (out.best, out.phases, out.reassigned) = (c.best, c.phases, c.reassigned);
+            continued = Some(round);
+        }
+        for round in first..MAX_ROUNDS {
             let outcome = self.run(
                 paths,
                 budget.max(1),
@@ -70,7 +108,28 @@ impl Stage<'_> {
                 progress.monitor,
                 progress.observer,
                 progress.total,
+                continued.take(),
             );
+            if let Some(round_resume) = outcome.resume {
+                // The bookkeeping as the round found it: the resumed round merges its outcome.
+                let cursor = RoundsCursor {
+                    round,
+                    done: progress.done,
+                    budget,
+                    grace,
+                    used,
+                    rejected,
+                    tentative,
+                    pending,
+                    best: out.best.clone(),
+                    phases: out.phases.clone(),
+                    reassigned: out.reassigned,
+                };
+                out.resume = Some(StageResume {
+                    cursor,
+                    round: round_resume,
+                });
+            }
             budget = budget.saturating_sub(outcome.iterations);
             used += outcome.iterations;
             progress.done += outcome.iterations;

@@ -1,10 +1,13 @@
 //! One optimiser round at fixed `(delta, eps_pen)`: the iterations with plateau halving (GD),
 //! early stopping, logging and stop requests.
 
-use burn::module::{Module, Param};
-use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
+use burn::module::{Module, Param, ParamId};
+use burn::optim::{
+    AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, OptimizerRecord, SgdConfig,
+};
 use burn::tensor::{Device, Tensor};
 use meanfield_core::{Observer, Points, StopReason, host_vec, tensor_from};
+use serde::{Deserialize, Serialize};
 
 use super::{Monitor, SolveSettings};
 use crate::config::PathOptimizer;
@@ -17,12 +20,33 @@ pub(super) struct Paths {
 }
 
 impl Paths {
-    /// The free levels `free` of `shape` `[n, L, d]` on `device`.
+    /// The free levels `free` of `shape` `[n, L, d]` on `device`. The parameter's id is fixed,
+    /// so that an optimiser state saved by one run (keyed by id) applies in its resume.
     pub(super) fn new(free: Vec<f64>, shape: [usize; 3], device: &Device) -> Self {
-        Self {
-            free: Param::from_tensor(tensor_from::<3>(free, shape, device)),
-        }
+        let mut free = Param::from_tensor(tensor_from::<3>(free, shape, device));
+        free.id = ParamId::from(1);
+        Self { free }
     }
+}
+
+/// Where an optimiser round stands at a stop: iteration `it` was evaluated, logged and
+/// reported; its step is still to take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct RoundCursor {
+    pub(super) it: usize,
+    /// The free levels at iteration `it`.
+    pub(super) free: Vec<f64>,
+    pub(super) lr: f64,
+    pub(super) best_value: Option<f64>,
+    pub(super) best_free: Vec<f64>,
+    pub(super) best_history: Vec<f64>,
+    pub(super) since_best: usize,
+}
+
+/// A round to continue: where it stood and its optimiser's state.
+pub(super) struct RoundResume {
+    pub(super) cursor: RoundCursor,
+    pub(super) optimizer: OptimizerRecord,
 }
 
 /// One annealing stage at fixed `(delta, eps_pen)`.
@@ -40,6 +64,8 @@ pub(super) struct StageOutcome {
     pub(super) best_value: Option<f64>,
     pub(super) best_free: Vec<f64>,
     pub(super) stopped: Option<StopReason>,
+    /// At an interrupt: how to continue the round.
+    pub(super) resume: Option<RoundResume>,
 }
 
 impl Stage<'_> {
@@ -56,6 +82,9 @@ impl Stage<'_> {
         }
     }
 
+    /// Up to `iterations` iterations from `paths` (or, with `from`, from where an interrupted
+    /// round stood), numbered from `offset` in the logs.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn run(
         &self,
         mut paths: Paths,
@@ -64,6 +93,7 @@ impl Stage<'_> {
         monitor: Monitor<'_>,
         observer: &mut dyn Observer,
         total: usize,
+        from: Option<RoundResume>,
     ) -> StageOutcome {
         let s = self.settings;
         let mut lr = s.lr;
@@ -79,46 +109,77 @@ impl Stage<'_> {
             .with_history_size(20)
             .with_line_search_fn(LineSearchFn::StrongWolfe)
             .init();
-        let mut run = 0;
-        for it in 0..iterations {
+        let mut first = 0;
+        // The resumed iteration was evaluated, logged and reported before the stop.
+        let mut reported = false;
+        if let Some(RoundResume { cursor, optimizer }) = from {
+            paths = Paths::new(cursor.free, paths.free.val().dims(), self.device);
+            (lr, best_value, best_free) = (cursor.lr, cursor.best_value, cursor.best_free);
+            (best_history, since_best) = (cursor.best_history, cursor.since_best);
+            match s.optimizer {
+                PathOptimizer::Gd => sgd = sgd.load_record(optimizer),
+                PathOptimizer::Adam => adam = adam.load_record(optimizer),
+                PathOptimizer::Lbfgs => lbfgs = lbfgs.load_record(optimizer),
+            }
+            (first, reported) = (cursor.it, true);
+        }
+        let mut run = first;
+        for it in first..iterations {
             let (parts, grads) = self.value_and_grads(&paths);
-            let value = part(&parts, "objective").unwrap_or(f64::NAN);
-            if !value.is_finite() {
-                return StageOutcome {
-                    iterations: it,
-                    best_value,
-                    best_free,
-                    stopped: Some(StopReason::NonFinite(format!(
-                        "the objective is {value} at iteration {}; the best trajectories so far are kept",
-                        offset + it
-                    ))),
-                };
-            }
-            if best_value.is_none_or(|b| value < b) {
-                best_value = Some(value);
-                best_free = host_vec(paths.free.val().without_autodiff());
-                since_best = 0;
-            } else {
-                since_best += 1;
-            }
-            best_history.push(best_value.unwrap_or(value));
-            let step = offset + it;
-            if it % s.log_every == 0 || it + 1 == iterations {
-                self.log(step, &parts, lr, &paths, monitor, observer);
-            }
-            observer.progress((step + 1).min(total), total);
-            if let Some(why) = observer.stop_requested() {
-                if it % s.log_every != 0 && it + 1 != iterations {
+            if !std::mem::take(&mut reported) {
+                let value = part(&parts, "objective").unwrap_or(f64::NAN);
+                if !value.is_finite() {
+                    return StageOutcome {
+                        iterations: it,
+                        best_value,
+                        best_free,
+                        stopped: Some(StopReason::NonFinite(format!(
+                            "the objective is {value} at iteration {}; the best trajectories so far are kept",
+                            offset + it
+                        ))),
+                        resume: None,
+                    };
+                }
+                if best_value.is_none_or(|b| value < b) {
+                    best_value = Some(value);
+                    best_free = host_vec(paths.free.val().without_autodiff());
+                    since_best = 0;
+                } else {
+                    since_best += 1;
+                }
+                best_history.push(best_value.unwrap_or(value));
+                let step = offset + it;
+                if it % s.log_every == 0 || it + 1 == iterations {
                     self.log(step, &parts, lr, &paths, monitor, observer);
                 }
-                return StageOutcome {
-                    iterations: it + 1,
-                    best_value,
-                    best_free,
-                    stopped: Some(StopReason::Interrupted(format!(
-                        "stopped at iteration {step} of {total}: {why}; the best trajectories so far are kept"
-                    ))),
-                };
+                observer.progress((step + 1).min(total), total);
+                // A stop between logged iterations logs nothing more, so that its resume logs
+                // exactly what the uninterrupted run does.
+                if let Some(why) = observer.stop_requested() {
+                    let optimizer = match s.optimizer {
+                        PathOptimizer::Gd => sgd.to_record(),
+                        PathOptimizer::Adam => adam.to_record(),
+                        PathOptimizer::Lbfgs => lbfgs.to_record(),
+                    };
+                    let cursor = RoundCursor {
+                        it,
+                        free: host_vec(paths.free.val().without_autodiff()),
+                        lr,
+                        best_value,
+                        best_free: best_free.clone(),
+                        best_history,
+                        since_best,
+                    };
+                    return StageOutcome {
+                        iterations: it + 1,
+                        best_value,
+                        best_free,
+                        stopped: Some(StopReason::Interrupted(format!(
+                            "stopped at iteration {step} of {total}: {why}; the best trajectories so far are kept"
+                        ))),
+                        resume: Some(RoundResume { cursor, optimizer }),
+                    };
+                }
             }
             if s.stop_window > 0 && it >= s.stop_window {
                 let then = best_history[it - s.stop_window];
@@ -154,6 +215,7 @@ impl Stage<'_> {
             best_value,
             best_free,
             stopped: None,
+            resume: None,
         }
     }
 

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams, LBFGSConfig, LineSearchFn, SgdConfig};
 use burn::tensor::{Device, Tensor};
+use meanfield_core::RunRng;
 use meanfield_core::{
     CoreError, FlowOutcome, Method, Observer, Points, RunOutcome, StopReason, cpu_device, host_vec,
     is_cpu, tensor_from,
 };
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::checkpoint::save_checkpoint;
@@ -77,7 +77,7 @@ impl Trainer {
         device: Device,
     ) -> Result<Self> {
         config.validate()?;
-        let mut rng = StdRng::seed_from_u64(seed ^ 0xda7a);
+        let mut rng = RunRng::seed_from_u64(seed ^ 0xda7a);
         let data = Dataset::from_config(&config.data, &mut rng)?;
         if let Some(x0) = &centres
             && data.d != x0.d()
@@ -168,7 +168,7 @@ impl Trainer {
         match self.config.weight_init {
             WeightInit::Constant(a) => self.start.weights = vec![a; n],
             WeightInit::LeastSquares => {
-                let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1ea5);
+                let mut rng = RunRng::seed_from_u64(self.seed ^ 0x1ea5);
                 let rows = self.train.sample_rows(8 * n + 2000, &mut rng);
                 let model = self.model(&cpu_device());
                 let (a, b) = self.output_fit(&model, &rows)?;
@@ -325,7 +325,7 @@ impl Trainer {
         checkpoint_dir: Option<&Path>,
     ) -> Result<Trained> {
         let ad = self.device.clone().autodiff();
-        let mut rng = StdRng::seed_from_u64(self.seed ^ 0xba7c);
+        let mut rng = RunRng::seed_from_u64(self.seed ^ 0xba7c);
         let eval_train = self.train.sample_rows(EVAL_ROWS, &mut rng);
         let eval_val = self.validation.sample_rows(EVAL_ROWS, &mut rng);
         let (step_size, dt) = self.step_and_time();
@@ -707,7 +707,7 @@ mod tests {
             lo: vec![-0.4],
             hi: vec![0.4],
         }
-        .sample(n, &mut StdRng::seed_from_u64(0))
+        .sample(n, &mut RunRng::seed_from_u64(0))
         .unwrap();
         let trainer = Trainer::new(config, n, Some(start.clone()), 0, cpu_device()).unwrap();
         let outcome = trainer

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
+use meanfield_core::RunRng;
 use meanfield_core::{CoreError, Observer, Points, StopReason, tensor_from};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
 mod evaluate;
@@ -55,13 +55,13 @@ pub struct Trainer {
 }
 
 /// The random stream of `slot` in step `step`.
-fn stream(seed: u64, step: usize, slot: u64) -> StdRng {
+fn stream(seed: u64, step: usize, slot: u64) -> RunRng {
     let mix = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (step as u64)
             .wrapping_add(1)
             .wrapping_mul(0xBF58_476D_1CE4_E5B9)
         ^ slot.wrapping_add(1).wrapping_mul(0x94D0_49BB_1331_11EB);
-    StdRng::seed_from_u64(mix)
+    RunRng::seed_from_u64(mix)
 }
 
 /// Samples so large (or non-finite) that distances between them overflow.
@@ -72,7 +72,7 @@ fn diverged(points: &Points) -> bool {
         .any(|v| !v.is_finite() || v.abs() >= 1e150)
 }
 
-pub(crate) fn normals(n: usize, rng: &mut StdRng) -> Vec<f64> {
+pub(crate) fn normals(n: usize, rng: &mut RunRng) -> Vec<f64> {
     (0..n).map(|_| rng.sample(StandardNormal)).collect()
 }
 
@@ -133,7 +133,7 @@ impl Trainer {
 
     /// Freshly initialised networks (seeded) and optimisers.
     pub fn fresh(&self) -> Models {
-        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x1417);
+        let mut rng = RunRng::seed_from_u64(self.seed ^ 0x1417);
         let arch = self.architecture(0);
         let generator = arch.generator(&self.device, &mut rng);
         let critic = arch.critic(&self.device, &mut rng);
@@ -177,7 +177,7 @@ impl Trainer {
         tensor_from(values, shape, &self.device).cast(float_dtype(self.config.precision))
     }
 
-    fn latent(&self, n: usize, rng: &mut StdRng) -> Tensor<2> {
+    fn latent(&self, n: usize, rng: &mut RunRng) -> Tensor<2> {
         let d = self.config.latent_dim;
         self.input(normals(n * d, rng), [n, d])
     }
