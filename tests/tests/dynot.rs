@@ -9,28 +9,8 @@ use std::process::ExitCode;
 use meanfield_core::Points;
 use util::{assert_bad_configs, meanfield, run_into, scratch_run, summary};
 
-const DYNOT: &str = r#"
-name = "dynot"
-seed = 3
-method = "dynamic_ot"
-[particles]
-n = 12
-init = { kind = "uniform_box", lo = [0.0, 0.0], hi = [1.0, 1.0] }
-[target]
-kind = "gaussian"
-mean = [2.0, 0.5]
-std = [0.3]
-[transport]
-levels = 8
-target = { kind = "samples", m = 12 }
-init = "assignment"
-delta = 0.05
-eps_pen = 1e-3
-optimizer = "lbfgs"
-lr = 1.0
-iterations = 40
-log_every = 5
-"#;
+/// A small empirical dynamic OT run, started from the exact assignment.
+const DYNOT: &str = include_str!("dynot_small.toml");
 
 /// From the exact assignment the straight lines are already optimal: the minimiser keeps the
 /// kinetic energy at the exact W2^2, writes every output, and its map pushes new points.

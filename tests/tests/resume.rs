@@ -248,30 +248,16 @@ fn rbf_network_resumes_bit_for_bit() {
     );
 }
 
-/// A small empirical dynamic OT problem: three annealing stages with discrete moves between
-/// the optimiser's rounds.
-const DYNOT: &str = r#"
-name = "dynot"
-seed = 2
-method = "dynamic_ot"
-[particles]
-n = 12
-init = { kind = "uniform_box", lo = [0.0, 0.0], hi = [1.0, 1.0] }
-[target]
-kind = "gaussian"
-mean = [3.0, 0.5]
-std = [0.3]
-[transport]
-levels = 8
-target = { kind = "samples", m = 12 }
-delta = 0.05
-eps_pen = 1e-3
-optimizer = "lbfgs"
-lr = 1.0
-iterations = 150
-anneal = { stages = 3, delta_factor = 4.0, eps_pen_factor = 1.0 }
-log_every = 10
-"#;
+/// A small empirical dynamic OT problem from straight lines to the centre, with three
+/// annealing stages and discrete moves between the optimiser's rounds.
+fn dynot() -> String {
+    include_str!("dynot_small.toml")
+        .replace("init = \"assignment\"\n", "")
+        .replace(
+            "iterations = 40\nlog_every = 5",
+            "iterations = 150\nanneal = { stages = 3, delta_factor = 4.0, eps_pen_factor = 1.0 }\nlog_every = 10",
+        )
+}
 
 /// Dynamic OT resumes to the uninterrupted run's trajectories and logs, bit for bit: L-BFGS
 /// stopped in the first stage and in a later one (its history is in the resume point), Adam
@@ -280,18 +266,19 @@ log_every = 10
 /// refused.
 #[test]
 fn dynamic_ot_resumes_bit_for_bit() {
-    let adam = DYNOT.replace(
+    let base = dynot();
+    let adam = base.replace(
         "optimizer = \"lbfgs\"\nlr = 1.0",
         "optimizer = \"adam\"\nlr = 0.01",
     );
-    let gd = DYNOT.replace(
+    let gd = base.replace(
         "optimizer = \"lbfgs\"\nlr = 1.0",
         "optimizer = \"gd\"\nlr = 0.01\nplateau_patience = 5",
     );
-    let restarts = DYNOT.replace("log_every = 10", "log_every = 10\nrestarts = 1");
+    let restarts = base.replace("log_every = 10", "log_every = 10\nrestarts = 1");
     for (label, text, stop) in [
-        ("lbfgs", DYNOT, 15),
-        ("lbfgs", DYNOT, 90),
+        ("lbfgs", base.as_str(), 15),
+        ("lbfgs", base.as_str(), 90),
         ("adam", adam.as_str(), 37),
         ("gd", gd.as_str(), 64),
         ("restarts", restarts.as_str(), 170),
@@ -303,7 +290,7 @@ fn dynamic_ot_resumes_bit_for_bit() {
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "dynot.toml", DYNOT);
+    let config = write_config(dir.path(), "dynot.toml", &base);
     let out = dir.path().join("run");
     let (config_arg, out_arg) = (config.to_str().unwrap(), out.to_str().unwrap());
     let stopped = ["run", config_arg, "--out", out_arg, "--stop-at-step", "20"];
