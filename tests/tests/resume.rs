@@ -262,8 +262,8 @@ fn dynot() -> String {
 /// Dynamic OT resumes to the uninterrupted run's trajectories and logs, bit for bit: L-BFGS
 /// stopped in the first stage and in a later one (its history is in the resume point), Adam
 /// between logged iterations (its moments), plain GD with plateau halving (the halved rate),
-/// and a stop in the second of two starts. A resume with other `[transport]` settings is
-/// refused.
+/// and a stop in the second of two starts; a resumed run interrupted again. A resume with
+/// other `[transport]` settings is refused.
 #[test]
 fn dynamic_ot_resumes_bit_for_bit() {
     let base = dynot();
@@ -307,9 +307,21 @@ fn dynamic_ot_resumes_bit_for_bit() {
         err.contains("[transport] settings differ") && !err.contains('\n'),
         "{err}"
     );
-    // The refused resume changed nothing: the run still continues.
+    // The refused resume changed nothing. A resumed run interrupted again resumes again, to
+    // the uninterrupted run's trajectories and logs, and a finished run keeps no resume point.
+    let again = ["run", "--resume", out_arg, "--stop-at-step", "70"];
+    assert!(meanfield(&again).unwrap_err().contains("interrupted"));
+    assert_eq!(summary(&out)["steps"], 70);
     assert_eq!(
         meanfield(&["run", "--resume", out_arg]).unwrap(),
         ExitCode::SUCCESS
     );
+    assert!(!out.join("resume").exists(), "a finished run keeps resume/");
+    let straight = dir.path().join("straight");
+    assert_eq!(run_into(&config, &straight).unwrap(), ExitCode::SUCCESS);
+    for file in ["trajectories.csv", "metrics.csv"] {
+        let read =
+            |d: &Path| without_column(&fs::read_to_string(d.join(file)).unwrap(), "wall_seconds");
+        assert_eq!(read(&out), read(&straight), "{file} after two resumes");
+    }
 }

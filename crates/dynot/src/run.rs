@@ -9,9 +9,7 @@ use burn::tensor::Device;
 use meanfield_core::RunRng;
 use meanfield_core::metrics::{MetricsConfig, mmd_gaussian};
 use meanfield_core::target::TargetConfig;
-use meanfield_core::{
-    CoreError, InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome,
-};
+use meanfield_core::{InitConfig, Method, Observer, ParticlesConfig, Points, Result, RunOutcome};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -101,11 +99,15 @@ impl TransportRun {
         )
     }
 
-    /// The fingerprint of what is solved (objective, settings, start), which a resume point
-    /// must match.
+    /// The fingerprint of what is solved (objective, settings, start, and whether the host's
+    /// fused f64 path evaluates it), which a resume point must match.
     fn problem_fingerprint(&self) -> u64 {
         let p = &self.problem;
-        fingerprint(&format!("{:?}|{:?}|{:?}", p.objective, p.settings, p.init))
+        let fused = p.settings.evaluation.is_fused_on(&self.device) && p.objective.has_fused_path();
+        fingerprint(&format!(
+            "{:?}|{:?}|{:?}|fused {fused}",
+            p.objective, p.settings, p.init
+        ))
     }
 
     /// `push_multiple x N` new sources drawn from `[particles.init]` (another seed), pushed
@@ -214,17 +216,6 @@ impl Method for TransportRun {
         let wall_seconds = clock.elapsed().as_secs_f64();
         let ends = solution.level(solution.levels);
         if let Some(dir) = dir {
-            match resume {
-                Some(point) => point.save(dir, self.problem_fingerprint())?,
-                None => {
-                    // A finished solve has nothing to continue.
-                    let old = dir.join("resume");
-                    if old.exists() {
-                        std::fs::remove_dir_all(&old)
-                            .map_err(|e| CoreError::file(&old, format!("cannot remove: {e}")))?;
-                    }
-                }
-            }
             self.problem
                 .objective
                 .sources
@@ -245,6 +236,16 @@ impl Method for TransportRun {
         };
         self.summary(&solution, &ends, pushed.as_ref(), &mut out)?;
         out.insert("wall_seconds", wall_seconds);
+        // Last, so that a failed write of the resume point (a full disk, say) loses none of
+        // the files above; the summary then says that this run cannot continue.
+        let kept = match (dir, resume) {
+            (Some(dir), Some(point)) => point.save(dir, self.problem_fingerprint()),
+            (Some(dir), None) => SolveResume::remove(dir),
+            (None, _) => Ok(()),
+        };
+        if let Err(e) = kept {
+            out.warnings.push(format!("no resume point: {e}"));
+        }
         self.last = Some(solution);
         Ok(out)
     }

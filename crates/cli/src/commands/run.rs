@@ -22,7 +22,7 @@ pub struct RunArgs {
     pub config: Option<PathBuf>,
     /// Continue the run in this folder from its checkpoint (its config.toml, with any
     /// `--set`, e.g. `--set flow.t_final=20` or `--set wgan.steps=20000` to extend it);
-    /// particle flows and `wgan` runs can resume.
+    /// every method can resume (`dynamic_ot` only with its own `[transport]` settings).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
     pub resume: Option<PathBuf>,
     /// Output folder (default: runs/<name>-<unix time>).

@@ -2,7 +2,7 @@
 //! folder: where the starts, the stage's rounds and the interrupted optimiser round stood
 //! (`state.cbor`, f64 values exact), and the optimiser's state (`optimizer.bpk`: Adam's
 //! moments, L-BFGS's history). `meanfield run --resume` continues from it to exactly the
-//! uninterrupted run's trajectories and logs.
+//! uninterrupted run's trajectories and logs (but for the wall clock, which restarts).
 
 use std::path::Path;
 
@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::rounds::{RoundsCursor, StageResume};
 use super::stage::{RoundCursor, RoundResume};
 
-/// The folder of the resume point inside a run folder.
+/// The folder of the resume point inside a run folder, and the names it has while a new one
+/// replaces it.
 const RESUME: &str = "resume";
+const NEW: &str = ".resume.tmp";
+const OLD: &str = ".resume.old";
 const STATE: &str = "state.cbor";
 const OPTIMIZER: &str = "optimizer.bpk";
 /// Format version; a resume point of another version is refused.
@@ -95,7 +98,7 @@ impl SolveResume {
             cursor: round,
             optimizer,
         } = round;
-        let tmp = dir.join(".resume.tmp");
+        let tmp = dir.join(NEW);
         let io = |path: &Path, what: &str, e: std::io::Error| file_error(path, what, e);
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, "cannot remove", e))?;
@@ -118,7 +121,7 @@ impl SolveResume {
         let path = tmp.join(STATE);
         meanfield_core::atomic::write_atomic(&path, &bytes)
             .map_err(|e| io(&path, "cannot write", e))?;
-        let (path, old) = (dir.join(RESUME), dir.join(".resume.old"));
+        let (path, old) = (dir.join(RESUME), dir.join(OLD));
         if path.exists() {
             std::fs::rename(&path, &old).map_err(|e| io(&path, "cannot replace", e))?;
         }
@@ -129,18 +132,37 @@ impl SolveResume {
         Ok(())
     }
 
-    /// Loads the resume point of the run folder `dir`, refusing one of another problem
+    /// Removes the resume point of `dir` (a finished solve has nothing to continue).
+    ///
+    /// # Errors
+    /// A folder that cannot be removed, named.
+    pub(crate) fn remove(dir: &Path) -> meanfield_core::Result<()> {
+        for name in [RESUME, NEW, OLD] {
+            let path = dir.join(name);
+            if path.exists() {
+                std::fs::remove_dir_all(&path)
+                    .map_err(|e| file_error(&path, "cannot remove", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads the resume point of the run folder `dir` (or, after a crash between the two
+    /// renames of [`save`](Self::save), the one before it), refusing one of another problem
     /// (`problem`, its [`fingerprint`]) or another format.
     ///
     /// # Errors
     /// A missing or corrupt file, named; a changed problem or settings.
     pub(crate) fn load(dir: &Path, problem: u64) -> meanfield_core::Result<Self> {
-        let folder = dir.join(RESUME);
+        let mut folder = dir.join(RESUME);
+        if !folder.exists() && dir.join(OLD).exists() {
+            folder = dir.join(OLD);
+        }
         let path = folder.join(STATE);
         let bytes = std::fs::read(&path).map_err(|e| {
             file_error(
                 &path,
-                "cannot read the resume point (written when a dynamic_ot run is interrupted; a finished run has nothing to continue)",
+                "cannot read the resume point (written when a dynamic_ot run is interrupted, removed when it finishes)",
                 e,
             )
         })?;
