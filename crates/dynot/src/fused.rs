@@ -5,18 +5,8 @@
 
 use rayon::prelude::*;
 
+use crate::gauss_sum::Cloud;
 use crate::{Endpoint, Objective, Penalty};
-
-/// `exp(-|a - b|^2 / (2 s2))` and `a - b`.
-fn kernel(a: &[f64], b: &[f64], s2: f64) -> (f64, [f64; 3]) {
-    let mut diff = [0.0; 3];
-    let mut r2 = 0.0;
-    for k in 0..a.len() {
-        diff[k] = a[k] - b[k];
-        r2 += diff[k] * diff[k];
-    }
-    ((-r2 / (2.0 * s2)).exp(), diff)
-}
 
 impl Objective {
     /// Whether [`Objective::fused_value_and_grad`] covers every term of this objective
@@ -70,59 +60,21 @@ impl Objective {
             .collect();
         let kinetic = kinetic.iter().sum::<f64>() * kinetic_scale;
         // Terminal penalty on the last level.
-        let ends: Vec<&[f64]> = (0..n)
-            .map(|i| &free[i * stride + (levels - 1) * d..(i + 1) * stride])
+        let ends: Vec<f64> = (0..n)
+            .flat_map(|i| {
+                free[i * stride + (levels - 1) * d..(i + 1) * stride]
+                    .iter()
+                    .copied()
+            })
             .collect();
         let s2 = 2.0 * delta * delta;
         let m = 1.0 / n as f64;
-        let norm = (2.0 * std::f64::consts::PI * s2).powf(-(d as f64) / 2.0);
-        let per_particle: Vec<(f64, f64, [f64; 3])> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let y = ends[i];
-                let mut self_sum = 0.0;
-                let mut g = [0.0; 3];
-                for yj in &ends {
-                    let (k, diff) = kernel(y, yj, s2);
-                    self_sum += k;
-                    for c in 0..d {
-                        // d/dy_i of m^2 sum_ij k(y_i - y_j): twice the row's slope.
-                        g[c] -= 2.0 * m * m * norm * k * diff[c] / s2;
-                    }
-                }
-                let cross = match &self.endpoint {
-                    Endpoint::Empirical { points, weights } => {
-                        let mut sum = 0.0;
-                        for (z, w) in points.iter().zip(weights) {
-                            let (k, diff) = kernel(y, z, s2);
-                            sum += w * k;
-                            for c in 0..d {
-                                g[c] += 2.0 * m * norm * w * k * diff[c] / s2;
-                            }
-                        }
-                        norm * sum
-                    }
-                    Endpoint::Mixture { components } => {
-                        let mut sum = 0.0;
-                        for (p, mu, s) in components {
-                            let var: Vec<f64> = s.iter().map(|v| v * v + s2).collect();
-                            let mut density = *p;
-                            for c in 0..d {
-                                let u = y[c] - mu[c];
-                                density *= (-u * u / (2.0 * var[c])).exp()
-                                    / (2.0 * std::f64::consts::PI * var[c]).sqrt();
-                            }
-                            sum += density;
-                            for c in 0..d {
-                                g[c] += 2.0 * m * density * (y[c] - mu[c]) / var[c];
-                            }
-                        }
-                        sum
-                    }
-                };
-                (norm * self_sum, cross, g)
-            })
-            .collect();
+        let per_particle = match d {
+            1 => self.penalty_rows::<1>(&ends, s2),
+            2 => self.penalty_rows::<2>(&ends, s2),
+            3 => self.penalty_rows::<3>(&ends, s2),
+            _ => unreachable!("the fused path is for d <= 3"),
+        };
         let self_term: f64 = per_particle.iter().map(|p| p.0).sum::<f64>() * m * m;
         let cross: f64 = per_particle.iter().map(|p| p.1).sum::<f64>() * m;
         let discrepancy = self_term - 2.0 * cross + penalty.self_energy;
@@ -142,6 +94,79 @@ impl Objective {
         ];
         (parts, grad)
     }
+
+    /// Per end point `y_i` (`ends` row-major): `norm sum_j phi(y_i - y_j)`, the cross term
+    /// `(phi * rhobar)(y_i)` and the penalty's gradient in `y_i` times `eps_pen`, for the
+    /// Gaussian `phi` of variance `s2`.
+    fn penalty_rows<const D: usize>(&self, ends: &[f64], s2: f64) -> Vec<(f64, f64, [f64; 3])> {
+        let n = ends.len() / D;
+        let m = 1.0 / n as f64;
+        let norm = (2.0 * std::f64::consts::PI * s2).powf(-(D as f64) / 2.0);
+        let s = 0.5 / s2;
+        let own = Cloud::<D>::new(ends, None);
+        let target = match &self.endpoint {
+            Endpoint::Empirical { points, weights } => {
+                Target::Points(Cloud::<D>::new(points.as_slice(), Some(weights)))
+            }
+            Endpoint::Mixture { components } => Target::Mixture(components),
+        };
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let y: [f64; D] = std::array::from_fn(|k| ends[i * D + k]);
+                let mut g = [0.0; 3];
+                let (self_sum, self_slope) = own.sum(y, s);
+                for c in 0..D {
+                    // d/dy_i of m^2 sum_ij phi(y_i - y_j): twice the row's slope.
+                    g[c] -= 2.0 * m * m * norm * self_slope[c] / s2;
+                }
+                let cross = match &target {
+                    Target::Points(points) => {
+                        let (sum, slope) = points.sum(y, s);
+                        for c in 0..D {
+                            g[c] += 2.0 * m * norm * slope[c] / s2;
+                        }
+                        norm * sum
+                    }
+                    Target::Mixture(components) => mixture_cross(components, &y, s2, m, &mut g),
+                };
+                (norm * self_sum, cross, g)
+            })
+            .collect()
+    }
+}
+
+/// The terminal measure as the fused loop reads it.
+enum Target<'a, const D: usize> {
+    Points(Cloud<D>),
+    Mixture(&'a [(f64, Vec<f64>, Vec<f64>)]),
+}
+
+/// `(phi * rhobar)(y)` for a Gaussian mixture (each component convolved with the Gaussian of
+/// variance `s2`); adds `2 m` times its gradient into `g`.
+fn mixture_cross(
+    components: &[(f64, Vec<f64>, Vec<f64>)],
+    y: &[f64],
+    s2: f64,
+    m: f64,
+    g: &mut [f64; 3],
+) -> f64 {
+    let d = y.len();
+    let mut sum = 0.0;
+    for (p, mu, s) in components {
+        let var: Vec<f64> = s.iter().map(|v| v * v + s2).collect();
+        let mut density = *p;
+        for c in 0..d {
+            let u = y[c] - mu[c];
+            density *=
+                (-u * u / (2.0 * var[c])).exp() / (2.0 * std::f64::consts::PI * var[c]).sqrt();
+        }
+        sum += density;
+        for c in 0..d {
+            g[c] += 2.0 * m * density * (y[c] - mu[c]) / var[c];
+        }
+    }
+    sum
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod endpoint;
 mod error;
 mod figure;
 mod fused;
+mod gauss_sum;
 mod map;
 mod objective;
 mod problem;
