@@ -200,8 +200,14 @@ impl Stage<'_> {
                 PathOptimizer::Gd => sgd.step(lr, paths, grads),
                 PathOptimizer::Adam => adam.step(lr, paths, grads),
                 PathOptimizer::Lbfgs => {
-                    drop(grads);
+                    // burn's step evaluates its start first: that is this iteration's
+                    // evaluation, so it is handed over instead of made twice.
+                    let value = part(&parts, "objective").unwrap_or(f64::NAN);
+                    let mut at_start = Some((value, grads));
                     let closure = |p: Paths| {
+                        if let Some(start) = at_start.take() {
+                            return start;
+                        }
                         let (parts, grads) = self.value_and_grads(&p);
                         (part(&parts, "objective").unwrap_or(f64::NAN), grads)
                     };
