@@ -234,14 +234,16 @@ def first_reach(trace, target):
     return None
 
 
-def part_speed(exe, tmp, draws, first_seed):
+SPEED_CASES = {"30": (30, ()), "100": (100, ()), "1000": (1000, ()), "obstacle": (30, ((0.75, 0.55, 0.18),))}
+
+
+def part_speed(exe, tmp, draws, first_seed, cases=tuple(SPEED_CASES)):
     print("\n## Time to BlobOT's final objective (seconds from the solver's start; meanfield's whole "
           "process in brackets)\n")
     print("| case | seed | BlobOT final / W2^2 | BlobOT s (iterations) | " +
           " | ".join(f"meanfield {k} s" for k in OPTIMIZERS) + " | best speed-up | meanfield final / BlobOT final |")
     print("|---" * (5 + len(OPTIMIZERS)) + "|")
-    cases = [(n, ()) for n in (30, 100, 1000)] + [(30, ((0.75, 0.55, 0.18),))]
-    for n, disks in cases:
+    for n, disks in (SPEED_CASES[c] for c in cases):
         for seed in range(first_seed, first_seed + draws):
             x0, w = blobot_draw(seed, n)
             if disks:
@@ -375,6 +377,7 @@ def main():
     ap.add_argument("--sizes", default="30,100,300,1000", help="empirical: N values")
     ap.add_argument("--optimizers", default=",".join(EMPIRICAL), help="empirical: optimizers")
     ap.add_argument("--shapes", default=",".join(SHAPES), help="empirical: target shapes")
+    ap.add_argument("--cases", default=",".join(SPEED_CASES), help="speed: cases")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     print(f"# machine: {os.uname().machine}, {os.cpu_count()} cores; torch {torch.__version__}\n")
@@ -387,7 +390,7 @@ def main():
         if args.part in ("all", "obstacles"):
             part_obstacles(args.exe, tmp, args.draws, args.first_seed)
         if args.part in ("all", "speed"):
-            part_speed(args.exe, tmp, max(1, args.draws // 10), args.first_seed)
+            part_speed(args.exe, tmp, max(1, args.draws // 10), args.first_seed, args.cases.split(","))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ use super::stage::{Paths, RoundResume, Stage};
 /// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
 const MAX_ROUNDS: usize = 50;
 
+/// The early-stopping tolerance of a round that a discrete move may follow, at least: such a
+/// round only has to come near its minimum, and the move leaves it anyway. Once no move is
+/// left, a last round polishes to the settings' `stop_tol`.
+const ROUND_STOP_TOL: f64 = 1e-4;
+
 /// Where the iterations of a solve stand, for logging and progress.
 pub(super) struct Progress<'m, 'o> {
     /// Iterations done before, over all stages and starts.
@@ -51,6 +56,9 @@ pub(super) struct RoundsCursor {
     rejected: usize,
     tentative: bool,
     pending: usize,
+    /// Whether the round is the last one, to the settings' `stop_tol`.
+    #[serde(default)]
+    polish: bool,
     best: Option<(f64, Vec<f64>)>,
     phases: Vec<String>,
     reassigned: usize,
@@ -91,23 +99,31 @@ impl Stage<'_> {
         let mut budget = share;
         let mut grace = self.settings.stop_window.max(50);
         let mut used = 0;
-        let (mut rejected, mut tentative, mut pending) = (0, false, 0);
+        let (mut rejected, mut tentative, mut pending, mut polish) = (0, false, 0, !moves);
         let (mut first, mut continued) = (0, None);
         if let Some(StageResume { cursor: c, round }) = from {
             (first, progress.done, budget, grace, used) =
                 (c.round, c.done, c.budget, c.grace, c.used);
-            (rejected, tentative, pending) = (c.rejected, c.tentative, c.pending);
+            (rejected, tentative, pending, polish) = (c.rejected, c.tentative, c.pending, c.polish);
             (out.best, out.phases, out.reassigned) = (c.best, c.phases, c.reassigned);
             continued = Some(round);
         }
+        let strict = self.settings.stop_tol;
         for round in first..MAX_ROUNDS {
+            let round_budget = budget.max(1);
+            let stop_tol = if polish {
+                strict
+            } else {
+                strict.max(ROUND_STOP_TOL)
+            };
             let outcome = self.run(
                 paths,
-                budget.max(1),
+                round_budget,
                 progress.done,
                 progress.monitor,
                 progress.observer,
                 progress.total,
+                stop_tol,
                 continued.take(),
             );
             if let Some(round_resume) = outcome.resume {
@@ -121,6 +137,7 @@ impl Stage<'_> {
                     rejected,
                     tentative,
                     pending,
+                    polish,
                     best: out.best.clone(),
                     phases: out.phases.clone(),
                     reassigned: out.reassigned,
@@ -134,18 +151,29 @@ impl Stage<'_> {
             used += outcome.iterations;
             progress.done += outcome.iterations;
             out.phases.push(format!(
-                "{label}: {}, {} iterations, best objective {}",
+                "{label}: {}, {} iterations{}, best objective {}",
                 self.settings.optimizer.name(),
                 outcome.iterations,
+                if polish && moves {
+                    " (the last, to stop_tol)"
+                } else {
+                    ""
+                },
                 outcome
                     .best_value
                     .map_or("none".into(), |v| format!("{v:.6}")),
             ));
-            // A re-matching never raises the objective, so a tie keeps it.
+            // A re-matching never raises the objective, so a tie keeps it. A tentative move
+            // is kept only when its round ends lower by more than the round's own tolerance:
+            // below that, the round has only gone on polishing the minimum it came back to.
             let accepted = outcome.best_value.filter(|v| {
-                out.best
-                    .as_ref()
-                    .is_none_or(|b| *v < b.0 || (!tentative && *v <= b.0))
+                out.best.as_ref().is_none_or(|b| {
+                    if tentative {
+                        *v < b.0 - stop_tol * b.0.abs()
+                    } else {
+                        *v <= b.0
+                    }
+                })
             });
             if let Some(value) = accepted {
                 out.best = Some((value, outcome.best_free));
@@ -172,22 +200,34 @@ impl Stage<'_> {
                 .then(|| self.improve(*value, free, rejected, budget > 0 || grace > 0, seed))
                 .flatten();
             let Some(step) = next else {
-                break;
+                // No move is left: a round that stopped at the looser tolerance is followed by
+                // one to the settings' own, from the best trajectories.
+                let stopped_early = outcome.iterations < round_budget;
+                if polish || !stopped_early || budget == 0 || stop_tol <= strict {
+                    break;
+                }
+                polish = true;
+                tentative = false;
+                pending = 0;
+                paths = self.paths(free.clone());
+                continue;
             };
+            polish = false;
             tentative = step.tentative;
             if tentative && budget < grace {
                 budget = std::mem::take(&mut grace);
             }
             out.phases.push(step.phase);
             pending = step.moved;
-            let shape = [
-                self.objective.n(),
-                self.objective.levels,
-                self.objective.dim(),
-            ];
-            paths = Paths::new(step.free, shape, self.device);
+            paths = self.paths(step.free);
         }
         out.left_over = share.saturating_sub(used);
         out
+    }
+
+    /// The free levels `free` as trainable paths.
+    fn paths(&self, free: Vec<f64>) -> Paths {
+        let o = self.objective;
+        Paths::new(free, [o.n(), o.levels, o.dim()], self.device)
     }
 }

@@ -83,7 +83,8 @@ impl Stage<'_> {
     }
 
     /// Up to `iterations` iterations from `paths` (or, with `from`, from where an interrupted
-    /// round stood), numbered from `offset` in the logs.
+    /// round stood), numbered from `offset` in the logs, stopping early when the best objective
+    /// falls by less than `stop_tol` (relative) over the settings' `stop_window`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn run(
         &self,
@@ -93,6 +94,7 @@ impl Stage<'_> {
         monitor: Monitor<'_>,
         observer: &mut dyn Observer,
         total: usize,
+        stop_tol: f64,
         from: Option<RoundResume>,
     ) -> StageOutcome {
         let s = self.settings;
@@ -184,7 +186,7 @@ impl Stage<'_> {
             if s.stop_window > 0 && it >= s.stop_window {
                 let then = best_history[it - s.stop_window];
                 let now = best_history[it];
-                if then - now < s.stop_tol * now.abs().max(1e-300) {
+                if then - now < stop_tol * now.abs().max(1e-300) {
                     run = it + 1;
                     break;
                 }
