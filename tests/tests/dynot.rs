@@ -129,7 +129,8 @@ fn a_diverging_dynamic_ot_run_keeps_its_best_paths() {
 /// L = 2, eps_pen = 0.01, the paper's mollifier width N^(-0.99/2) = 0.1857, our delta 0.1313).
 /// On this draw plain L-BFGS ends at 2.3x and plain GD at 1.3x the exact W2^2; with the discrete
 /// moves between rounds (the default) every optimiser ends within 0.2% of the best of them and
-/// below plain GD, and the summary lists the phases that ran.
+/// below plain GD, and the summary lists the phases that ran, the last polishing round among
+/// them.
 #[test]
 fn every_optimizer_reaches_the_good_minimum_with_the_discrete_moves() {
     let config = r#"
@@ -175,6 +176,14 @@ iterations = 20000
             phases
                 .iter()
                 .any(|p| p.as_str().unwrap().starts_with("re-matching")),
+            reassign == "true",
+            "{phases:?}"
+        );
+        // With the moves, rounds stop at a looser tolerance and a last one polishes.
+        assert_eq!(
+            phases
+                .iter()
+                .any(|p| p.as_str().unwrap().contains("the last, to stop_tol")),
             reassign == "true",
             "{phases:?}"
         );

@@ -6,7 +6,7 @@ use meanfield_core::{Observer, StopReason};
 use serde::{Deserialize, Serialize};
 
 use super::Monitor;
-use super::stage::{Paths, RoundResume, Stage};
+use super::stage::{Paths, RoundResume, RoundRule, Stage};
 
 /// Optimiser rounds of one stage at most (each but the last ends in a discrete move).
 const MAX_ROUNDS: usize = 50;
@@ -59,6 +59,9 @@ pub(super) struct RoundsCursor {
     /// Whether the round is the last one, to the settings' `stop_tol`.
     #[serde(default)]
     polish: bool,
+    /// The learning rate the last round starts from: where the round before it ended.
+    #[serde(default)]
+    polish_lr: Option<f64>,
     best: Option<(f64, Vec<f64>)>,
     phases: Vec<String>,
     reassigned: usize,
@@ -100,11 +103,13 @@ impl Stage<'_> {
         let mut grace = self.settings.stop_window.max(50);
         let mut used = 0;
         let (mut rejected, mut tentative, mut pending, mut polish) = (0, false, 0, !moves);
+        let mut polish_lr = None;
         let (mut first, mut continued) = (0, None);
         if let Some(StageResume { cursor: c, round }) = from {
             (first, progress.done, budget, grace, used) =
                 (c.round, c.done, c.budget, c.grace, c.used);
             (rejected, tentative, pending, polish) = (c.rejected, c.tentative, c.pending, c.polish);
+            polish_lr = c.polish_lr;
             (out.best, out.phases, out.reassigned) = (c.best, c.phases, c.reassigned);
             continued = Some(round);
         }
@@ -116,6 +121,10 @@ impl Stage<'_> {
             } else {
                 strict.max(ROUND_STOP_TOL)
             };
+            let rule = RoundRule {
+                lr: polish_lr.unwrap_or(self.settings.lr),
+                stop_tol,
+            };
             let outcome = self.run(
                 paths,
                 round_budget,
@@ -123,7 +132,7 @@ impl Stage<'_> {
                 progress.monitor,
                 progress.observer,
                 progress.total,
-                stop_tol,
+                rule,
                 continued.take(),
             );
             if let Some(round_resume) = outcome.resume {
@@ -138,6 +147,7 @@ impl Stage<'_> {
                     tentative,
                     pending,
                     polish,
+                    polish_lr,
                     best: out.best.clone(),
                     phases: out.phases.clone(),
                     reassigned: out.reassigned,
@@ -207,12 +217,13 @@ impl Stage<'_> {
                     break;
                 }
                 polish = true;
+                polish_lr = Some(outcome.lr);
                 tentative = false;
                 pending = 0;
                 paths = self.paths(free.clone());
                 continue;
             };
-            polish = false;
+            (polish, polish_lr) = (false, None);
             tentative = step.tentative;
             if tentative && budget < grace {
                 budget = std::mem::take(&mut grace);

@@ -59,8 +59,19 @@ pub(super) struct Stage<'a> {
     pub(super) device: &'a Device,
 }
 
+/// How a round starts and when it stops early.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RoundRule {
+    /// The learning rate of its first iteration (GD halves it at plateaus).
+    pub(super) lr: f64,
+    /// Stop when the best objective falls by less than this (relative) over `stop_window`.
+    pub(super) stop_tol: f64,
+}
+
 pub(super) struct StageOutcome {
     pub(super) iterations: usize,
+    /// The learning rate at the end (GD's plateau halving lowers it).
+    pub(super) lr: f64,
     pub(super) best_value: Option<f64>,
     pub(super) best_free: Vec<f64>,
     pub(super) stopped: Option<StopReason>,
@@ -83,8 +94,8 @@ impl Stage<'_> {
     }
 
     /// Up to `iterations` iterations from `paths` (or, with `from`, from where an interrupted
-    /// round stood), numbered from `offset` in the logs, stopping early when the best objective
-    /// falls by less than `stop_tol` (relative) over the settings' `stop_window`.
+    /// round stood), numbered from `offset` in the logs, started and stopped by `rule` over the
+    /// settings' `stop_window`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn run(
         &self,
@@ -94,11 +105,11 @@ impl Stage<'_> {
         monitor: Monitor<'_>,
         observer: &mut dyn Observer,
         total: usize,
-        stop_tol: f64,
+        rule: RoundRule,
         from: Option<RoundResume>,
     ) -> StageOutcome {
         let s = self.settings;
-        let mut lr = s.lr;
+        let mut lr = rule.lr;
         let mut best_value = None::<f64>;
         let mut best_free = host_vec(paths.free.val().without_autodiff());
         let mut best_history = Vec::new();
@@ -133,6 +144,7 @@ impl Stage<'_> {
                 if !value.is_finite() {
                     return StageOutcome {
                         iterations: it,
+                        lr,
                         best_value,
                         best_free,
                         stopped: Some(StopReason::NonFinite(format!(
@@ -174,6 +186,7 @@ impl Stage<'_> {
                     };
                     return StageOutcome {
                         iterations: it + 1,
+                        lr,
                         best_value,
                         best_free,
                         stopped: Some(StopReason::Interrupted(format!(
@@ -186,7 +199,7 @@ impl Stage<'_> {
             if s.stop_window > 0 && it >= s.stop_window {
                 let then = best_history[it - s.stop_window];
                 let now = best_history[it];
-                if then - now < stop_tol * now.abs().max(1e-300) {
+                if then - now < rule.stop_tol * now.abs().max(1e-300) {
                     run = it + 1;
                     break;
                 }
@@ -220,6 +233,7 @@ impl Stage<'_> {
         }
         StageOutcome {
             iterations: run,
+            lr,
             best_value,
             best_free,
             stopped: None,
