@@ -242,12 +242,12 @@ def part_speed(exe, tmp, draws, first_seed, cases=tuple(SPEED_CASES)):
           "process in brackets)\n")
     print("| case | seed | BlobOT final / W2^2 | BlobOT s (iterations) | " +
           " | ".join(f"meanfield {k} s" for k in OPTIMIZERS) + " | best speed-up | meanfield final / BlobOT final |")
-    print("|---" * (5 + len(OPTIMIZERS)) + "|")
+    print("|---" * (6 + len(OPTIMIZERS)) + "|")
     for n, disks in (SPEED_CASES[c] for c in cases):
         for seed in range(first_seed, first_seed + draws):
             x0, w = blobot_draw(seed, n)
             if disks:
-                x0, w = obstacle_draw(seed, n, disks)
+                x0, w = obstacle_draw(seed, n)
             levels = 2 if not disks else 8
             eps = 0.01
             delta = n ** (-0.99 / 2) / math.sqrt(2)
@@ -272,9 +272,9 @@ def part_speed(exe, tmp, draws, first_seed, cases=tuple(SPEED_CASES)):
                   f" | {speed} | {min(finals) / final:.4f} |", flush=True)
 
 
-def obstacle_draw(seed, n, disks):
-    """Sources in [0, 0.5] x [0, 1] and targets in [1, 1.5] x [0, 1]... left of and right of the
-    disks, none inside one."""
+def obstacle_draw(seed, n):
+    """Sources ~ U([0, 0.45] x [0, 1.1]) and targets ~ U([1.05, 1.5] x [0, 1.1]): left and right of
+    the speed case's disk (centre (0.75, 0.55), radius 0.18), so none is inside it."""
     rng = np.random.default_rng(seed)
     x0 = rng.uniform([0.0, 0.0], [0.45, 1.1], (n, 2))
     w = rng.uniform([1.05, 0.0], [1.5, 1.1], (n, 2))
