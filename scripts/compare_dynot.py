@@ -245,9 +245,7 @@ def part_speed(exe, tmp, draws, first_seed, cases=tuple(SPEED_CASES)):
     print("|---" * (6 + len(OPTIMIZERS)) + "|")
     for n, disks in (SPEED_CASES[c] for c in cases):
         for seed in range(first_seed, first_seed + draws):
-            x0, w = blobot_draw(seed, n)
-            if disks:
-                x0, w = obstacle_draw(seed, n)
+            x0, w = obstacle_draw(seed, n) if disks else blobot_draw(seed, n)
             levels = 2 if not disks else 8
             eps = 0.01
             delta = n ** (-0.99 / 2) / math.sqrt(2)
